@@ -1,0 +1,1 @@
+"""The store: models, migrations, division codes, declared inventory."""

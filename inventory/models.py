@@ -1,0 +1,441 @@
+"""The store's tables (SQLAlchemy 2, typed). Same models on SQLite and PostgreSQL.
+
+Facts (observations, config versions, declarations, waivers, audit events) are
+appended; derived rows (findings, coverage) can be rebuilt from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .enums import (
+    CredentialKind,
+    DeviceRole,
+    DeviceStatus,
+    FindingState,
+    Level,
+    LinkKind,
+    Outcome,
+    Platform,
+    Role,
+    ScanStatus,
+    Severity,
+    ZoneKind,
+)
+
+# Constraint names are explicit so Alembic migrations behave the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _enum(cls: type) -> Enum:
+    """Store enum *values* as plain strings (no native PG enum: adding a member needs no DDL)."""
+    return Enum(
+        cls,
+        values_callable=lambda members: [m.value for m in members],
+        native_enum=False,
+        length=32,
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        dt.datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Site(Base):
+    """An office, identified by its official division code (44, 4401, 440103, 440103001)."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Hierarchy queries are range scans on this index: "under 4401" is code >= '4401' AND < '4402'.
+    code: Mapped[str] = mapped_column(String(12), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[Level] = mapped_column(_enum(Level), index=True)
+    parent_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    # Whether the office was declared in inventory YAML (True) or only imported from divisions.
+    declared: Mapped[bool] = mapped_column(Boolean, default=False)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    zones: Mapped[list[Zone]] = relationship(back_populates="site", cascade="all, delete-orphan")
+    regions: Mapped[list[SiteRegion]] = relationship(
+        back_populates="site", cascade="all, delete-orphan"
+    )
+    devices: Mapped[list[Device]] = relationship(back_populates="site")
+
+
+class SiteRegion(Base):
+    """A region tag on a site (e.g. ``pearl-river-delta``), used to scope targets."""
+
+    __tablename__ = "site_regions"
+    __table_args__ = (UniqueConstraint("site_id", "region"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    region: Mapped[str] = mapped_column(String(64), index=True)
+
+    site: Mapped[Site] = relationship(back_populates="regions")
+
+
+class Zone(Base):
+    """A network zone of one site; ``upstream`` names the backbone it may connect to."""
+
+    __tablename__ = "zones"
+    __table_args__ = (UniqueConstraint("site_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[ZoneKind] = mapped_column(_enum(ZoneKind), index=True)
+    upstream: Mapped[str | None] = mapped_column(String(64))
+    prefixes: Mapped[list[Any]] = mapped_column(default=list)
+
+    site: Mapped[Site] = relationship(back_populates="zones")
+
+
+class Credential(Base):
+    """A reference to secrets held elsewhere (environment variables). Never the secret."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[CredentialKind] = mapped_column(_enum(CredentialKind))
+    username: Mapped[str | None] = mapped_column(String(64))
+    # Names of environment variables: password/community, enable secret, v3 auth/priv keys.
+    secret_env: Mapped[str | None] = mapped_column(String(128))
+    enable_env: Mapped[str | None] = mapped_column(String(128))
+    auth_protocol: Mapped[str | None] = mapped_column(String(16))
+    priv_protocol: Mapped[str | None] = mapped_column(String(16))
+    priv_env: Mapped[str | None] = mapped_column(String(128))
+
+
+class Device(Base):
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
+    role: Mapped[DeviceRole] = mapped_column(_enum(DeviceRole), default=DeviceRole.OTHER)
+    platform: Mapped[Platform] = mapped_column(_enum(Platform), default=Platform.OTHER)
+    vendor: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(128))
+    serial: Mapped[str | None] = mapped_column(String(128), index=True)
+    chassis_mac: Mapped[str | None] = mapped_column(String(17), index=True)
+    os_version: Mapped[str | None] = mapped_column(String(256))
+    sys_object_id: Mapped[str | None] = mapped_column(String(128))
+    sys_name: Mapped[str | None] = mapped_column(String(256))
+    sys_descr: Mapped[str | None] = mapped_column(Text)
+    mgmt_address: Mapped[str | None] = mapped_column(String(64), index=True)
+    snmp_port: Mapped[int] = mapped_column(Integer, default=161)
+    ssh_port: Mapped[int] = mapped_column(Integer, default=22)
+    ssh_credential_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))
+    snmp_credential_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))
+    # MLPS level of the information system the device serves; None = site default (catalog G4).
+    mlps_level: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[DeviceStatus] = mapped_column(_enum(DeviceStatus), default=DeviceStatus.ACTIVE)
+    # Declared in inventory (True) or discovered answering without a declaration (False).
+    managed: Mapped[bool] = mapped_column(Boolean, default=True)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    first_seen: Mapped[dt.datetime | None]
+    last_seen: Mapped[dt.datetime | None]
+    last_attempt: Mapped[dt.datetime | None]
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    site: Mapped[Site | None] = relationship(back_populates="devices")
+    zone: Mapped[Zone | None] = relationship()
+    ssh_credential: Mapped[Credential | None] = relationship(foreign_keys=[ssh_credential_id])
+    snmp_credential: Mapped[Credential | None] = relationship(foreign_keys=[snmp_credential_id])
+    interfaces: Mapped[list[Interface]] = relationship(
+        back_populates="device", cascade="all, delete-orphan"
+    )
+
+
+class Interface(Base):
+    __tablename__ = "interfaces"
+    __table_args__ = (UniqueConstraint("device_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    if_index: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(String(256))
+    alias: Mapped[str | None] = mapped_column(String(256))
+    if_type: Mapped[int | None] = mapped_column(Integer)
+    speed: Mapped[int | None] = mapped_column(BigInteger)  # bits per second
+    mtu: Mapped[int | None] = mapped_column(Integer)
+    admin_status: Mapped[str | None] = mapped_column(String(16))
+    oper_status: Mapped[str | None] = mapped_column(String(16))
+    mac: Mapped[str | None] = mapped_column(String(17), index=True)
+    addresses: Mapped[list[Any]] = mapped_column(default=list)
+    vlans: Mapped[list[Any]] = mapped_column(default=list)
+    mode: Mapped[str | None] = mapped_column(String(16))  # access / trunk / routed
+    # Set when an interface belongs to a zone other than its device's (the ISO-01 breach).
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
+    first_seen: Mapped[dt.datetime | None]
+    last_seen: Mapped[dt.datetime | None]
+
+    device: Mapped[Device] = relationship(back_populates="interfaces")
+    zone: Mapped[Zone | None] = relationship()
+
+
+class Link(Base):
+    """A physical link. The far end is a known interface or, if one-sided, a named neighbour."""
+
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a_interface_id: Mapped[int] = mapped_column(
+        ForeignKey("interfaces.id", ondelete="CASCADE"), index=True
+    )
+    b_interface_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interfaces.id", ondelete="CASCADE"), index=True
+    )
+    remote_chassis_id: Mapped[str | None] = mapped_column(String(128))
+    remote_system_name: Mapped[str | None] = mapped_column(String(256))
+    remote_port: Mapped[str | None] = mapped_column(String(128))
+    remote_capabilities: Mapped[list[Any]] = mapped_column(default=list)
+    remote_platform: Mapped[str | None] = mapped_column(String(256))
+    kind: Mapped[LinkKind] = mapped_column(_enum(LinkKind), default=LinkKind.LAN)
+    bandwidth: Mapped[int | None] = mapped_column(BigInteger)  # bits per second
+    circuit_id: Mapped[str | None] = mapped_column(String(128))
+    evidence: Mapped[list[Any]] = mapped_column(default=list)  # LinkEvidence values
+    first_seen: Mapped[dt.datetime | None]
+    last_seen: Mapped[dt.datetime | None]
+
+    a_interface: Mapped[Interface] = relationship(foreign_keys=[a_interface_id])
+    b_interface: Mapped[Interface | None] = relationship(foreign_keys=[b_interface_id])
+
+
+class Endpoint(Base):
+    """One sighting place of a MAC (and its IP): switch, port, VLAN, first and last seen."""
+
+    __tablename__ = "endpoints"
+    __table_args__ = (
+        UniqueConstraint("mac", "device_id", "interface_id", "vlan"),
+        Index("ix_endpoints_ip", "ip"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mac: Mapped[str] = mapped_column(String(17), index=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    interface_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interfaces.id", ondelete="CASCADE"), index=True
+    )
+    vlan: Mapped[int | None] = mapped_column(Integer)
+    first_seen: Mapped[dt.datetime]
+    last_seen: Mapped[dt.datetime]
+
+    device: Mapped[Device] = relationship()
+    interface: Mapped[Interface | None] = relationship()
+
+
+class ConfigBlob(Base):
+    """Content-addressed, compressed config text: identical configs are stored once."""
+
+    __tablename__ = "config_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    compressed: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class ConfigVersion(Base):
+    """A change of a device's running configuration (secrets redacted before hashing)."""
+
+    __tablename__ = "config_versions"
+    __table_args__ = (Index("ix_config_versions_device_collected", "device_id", "collected_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(ForeignKey("config_blobs.sha256"))
+    collected_at: Mapped[dt.datetime]
+    # The last time the same content was seen again: a backup is fresh without a new version.
+    confirmed_at: Mapped[dt.datetime]
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
+
+    device: Mapped[Device] = relationship()
+    blob: Mapped[ConfigBlob] = relationship()
+
+
+class Scan(Base):
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    started_by: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(128))  # "scan", or the poller that sent it
+    scope: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[ScanStatus] = mapped_column(_enum(ScanStatus), default=ScanStatus.RUNNING)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    results: Mapped[list[ScanResult]] = relationship(
+        back_populates="scan", cascade="all, delete-orphan"
+    )
+
+
+class ScanResult(Base):
+    __tablename__ = "scan_results"
+    __table_args__ = (UniqueConstraint("scan_id", "target", "method"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    target: Mapped[str] = mapped_column(String(128))  # device name or address as scanned
+    method: Mapped[str] = mapped_column(String(16))  # snmp / ssh / ansible
+    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    new_device: Mapped[bool] = mapped_column(Boolean, default=False)
+    config_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    finished_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    scan: Mapped[Scan] = relationship(back_populates="results")
+
+
+class Declaration(Base):
+    """A fact no collector can see (hotline, website, staff count), with who and when."""
+
+    __tablename__ = "declarations"
+    __table_args__ = (Index("ix_declarations_site_capability", "site_id", "capability"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    capability: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON)
+    declared_by: Mapped[str] = mapped_column(String(64))
+    declared_at: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    site: Mapped[Site] = relationship()
+
+
+class Target(Base):
+    """A plan's target: capability, scope (levels, regions), threshold and deadline."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(256))
+    capability: Mapped[str] = mapped_column(String(64))
+    levels: Mapped[list[Any]] = mapped_column(default=list)
+    regions: Mapped[list[Any]] = mapped_column(default=list)
+    root_code: Mapped[str | None] = mapped_column(String(12))
+    min_value: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float, default=1.0)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(Text)
+
+
+class Finding(Base):
+    """One (rule, subject) result that is not a pass. Rebuilt by each check; keyed for idempotence."""
+
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("rule_id", "subject_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(32), index=True)
+    pack: Mapped[str] = mapped_column(String(64))
+    subject_kind: Mapped[str] = mapped_column(String(16))  # device / link / endpoint / site / zone
+    subject_key: Mapped[str] = mapped_column(String(256))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    zone_kind: Mapped[str | None] = mapped_column(String(16))
+    severity: Mapped[Severity] = mapped_column(_enum(Severity), index=True)
+    mlps_level: Mapped[int | None] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(16))  # fail / not-evaluable
+    message: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    state: Mapped[FindingState] = mapped_column(
+        _enum(FindingState), default=FindingState.OPEN, index=True
+    )
+    first_seen: Mapped[dt.datetime]
+    last_seen: Mapped[dt.datetime]
+    resolved_at: Mapped[dt.datetime | None]
+
+    device: Mapped[Device | None] = relationship()
+    site: Mapped[Site | None] = relationship()
+    waivers: Mapped[list[Waiver]] = relationship(back_populates="finding")
+
+
+class Waiver(Base):
+    """An accepted risk: who, why, until when. Expiry reopens the finding."""
+
+    __tablename__ = "waivers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    until: Mapped[dt.date] = mapped_column(Date)
+    revoked_at: Mapped[dt.datetime | None]
+
+    finding: Mapped[Finding] = relationship(back_populates="waivers")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.VIEWER)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Every change: who, what, when, before and after. Append-only."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object_kind: Mapped[str] = mapped_column(String(32))
+    object_key: Mapped[str] = mapped_column(String(256))
+    before: Mapped[Any | None] = mapped_column(JSON)
+    after: Mapped[Any | None] = mapped_column(JSON)

@@ -1,0 +1,64 @@
+"""The `netcensus` command. Subcommands live in sibling modules and are imported on first use,
+so `netcensus --help` stays fast and one subsystem's dependencies never slow another's."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from netcensus import __version__
+from netcensus.errors import UserError
+
+# name -> (module, attribute, one-line help shown by `netcensus --help` without importing)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "db": ("netcensus.cli.db", "db", "Create or upgrade the store's schema."),
+    "sites": ("netcensus.cli.sites", "sites", "Import division codes; list and show sites."),
+    "inventory": (
+        "netcensus.cli.inventory",
+        "inventory",
+        "Load, validate and export the declared inventory (YAML).",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="netcensus")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """netcensus: inventory, scans and MLPS / isolation compliance for hierarchical networks.
+
+    State lives in NETCENSUS_HOME (default ~/.local/share/netcensus); set
+    NETCENSUS_DATABASE_URL to use PostgreSQL instead of the embedded SQLite.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug

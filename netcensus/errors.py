@@ -1,0 +1,19 @@
+"""Errors a user can cause and fix. The CLI prints these without a traceback."""
+
+
+class UserError(Exception):
+    """A mistake in input or usage: the message alone tells the user what to fix."""
+
+    exit_code = 2
+
+
+class SchemaOutOfDate(UserError):
+    """The database schema is older (or newer) than this version of netcensus expects."""
+
+
+class InventoryError(UserError):
+    """One or more problems in declared inventory files; nothing was changed."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
