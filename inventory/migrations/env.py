@@ -3,14 +3,22 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from netcensus.inventory.models import Base
+from netcensus.inventory.models import Base, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
 
 
+def _render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
+    """Migrations spell plain SQLAlchemy types, so they never import netcensus models."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
+        render_item=_render_item,
         connection=connection,
         target_metadata=target_metadata,
         # SQLite cannot ALTER most things in place; batch mode copies the table.

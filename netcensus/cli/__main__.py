@@ -1,0 +1,3 @@
+from netcensus.cli import main
+
+main(prog_name="netcensus")
