@@ -42,7 +42,9 @@ class ObservedNeighbour:
     remote_port_description: str | None = None
     remote_mgmt_address: str | None = None
     remote_platform: str | None = None
-    remote_capabilities: list[str] = field(default_factory=list)  # bridge, router, wlanAccessPoint, station...
+    remote_capabilities: list[str] = field(
+        default_factory=list
+    )  # bridge, router, wlanAccessPoint, station...
 
 
 @dataclass

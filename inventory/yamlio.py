@@ -18,6 +18,13 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 SUFFIXES = (".yaml", ".yml")
+# YAML's names for what a network administrator calls a list or a mapping.
+_CONTEXTS = {
+    "flow sequence": "[...] list",
+    "flow mapping": "{...} mapping",
+    "block sequence": "list",
+    "block mapping": "mapping",
+}
 
 
 class _Constructor(RoundTripConstructor):
@@ -59,17 +66,29 @@ def position(node: Any, loc: Sequence[str | int], *, at_key: bool = False) -> tu
     for depth, step in enumerate(loc):
         last = depth == len(loc) - 1
         if isinstance(node, CommentedMap) and step in node:
-            here = node.lc.key(step) if (last and at_key) else node.lc.value(step)
+            owner = _owner(node, step) or node
+            if step in owner.lc.data:
+                here = owner.lc.key(step) if (last and at_key) else owner.lc.value(step)
             node = node[step]
         elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
             here = node.lc.item(step)
             node = node[step]
         else:
             break
-        # A nested mapping or list starts where its first entry is; a scalar where it is.
-        if isinstance(node, CommentedMap | CommentedSeq) and not (last and at_key):
-            here = _start(node) if _start(node) > here else here
     return here
+
+
+def _owner(node: CommentedMap, key: Any) -> CommentedMap | None:
+    """The mapping that really holds ``key``: ``node`` or one merged into it by ``<<: *anchor``."""
+    if key in node.lc.data:
+        return node
+    for merged in node.merge:
+        # ruamel 0.18 yields (index, mapping) pairs, newer releases the mappings.
+        merged = merged[1] if isinstance(merged, tuple) else merged
+        found = _owner(merged, key) if isinstance(merged, CommentedMap) else None
+        if found is not None:
+            return found
+    return None
 
 
 def _start(node: Any) -> tuple[int, int]:
@@ -132,8 +151,14 @@ def read_document(path: Path) -> tuple[Document | None, str | None]:
         root = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        problem = problem.split("\n")[0] if problem else "syntax error"
+        problem = str(exc.problem or exc.context or "syntax error").split("\n")[0]
+        start = exc.context_mark
+        if exc.context and str(exc.context).startswith("while parsing") and start is not None:
+            # Where the unclosed list or mapping began is usually where the typo is.
+            context = str(exc.context).removeprefix("while parsing ").removeprefix("a ")
+            context = _CONTEXTS.get(context, context)
+            where = f"line {start.line + 1}, column {start.column + 1}"
+            problem += f" (in the {context} that starts at {where})"
         if mark is None:
             return None, f"{path}: invalid YAML: {problem}"
         return None, f"{path}:{mark.line + 1}:{mark.column + 1}: invalid YAML: {problem}"

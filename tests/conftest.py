@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, text
 
 from netcensus.inventory.db import Store, make_engine, upgrade
 
+pytest_plugins = ["tests.lab_fixture"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 PG_URL = os.environ.get(

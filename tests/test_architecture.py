@@ -18,14 +18,19 @@ FOLDER_OF = {
 }
 # subsystem folder -> subsystems it must not import
 FORBIDDEN = {
-    "inventory": {"netcensus.collectors", "netcensus.compliance", "netcensus.playbooks",
-                  "netcensus.web", "netcensus.lab", "netcensus.cli"},
+    "inventory": {
+        "netcensus.collectors",
+        "netcensus.compliance",
+        "netcensus.playbooks",
+        "netcensus.web",
+        "netcensus.lab",
+        "netcensus.cli",
+    },
     "collectors": {"netcensus.compliance", "netcensus.web", "netcensus.lab", "netcensus.cli"},
     "compliance": {"netcensus.collectors", "netcensus.web", "netcensus.lab", "netcensus.cli"},
     "playbooks": {"netcensus.web", "netcensus.lab", "netcensus.cli"},
     "web": {"netcensus.lab"},
-    "lab": {"netcensus.collectors", "netcensus.compliance", "netcensus.web",
-            "netcensus.playbooks"},
+    "lab": {"netcensus.collectors", "netcensus.compliance", "netcensus.web", "netcensus.playbooks"},
     "netcensus": {"netcensus.lab"},
 }
 

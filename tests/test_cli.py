@@ -36,7 +36,8 @@ def test_version() -> None:
 def _run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "netcensus.cli", *args],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
         env={"NETCENSUS_HOME": str(home), "PATH": "/usr/bin:/bin"},
     )
 
@@ -56,8 +57,12 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 
 def test_newcomer_lists_sites_under_guangzhou(tmp_path: Path, shared_data: Path) -> None:
     assert _run("db", "upgrade", home=tmp_path).returncode == 0
-    imported = _run("sites", "import-divisions",
-                    str(shared_data / "divisions" / "guangdong.json"), home=tmp_path)
+    imported = _run(
+        "sites",
+        "import-divisions",
+        str(shared_data / "divisions" / "guangdong.json"),
+        home=tmp_path,
+    )
     assert imported.returncode == 0, imported.stderr
     assert "township 1757" in imported.stdout
     listed = _run("sites", "list", "--under", "4401", "--level", "county", "--json", home=tmp_path)
@@ -65,7 +70,18 @@ def test_newcomer_lists_sites_under_guangzhou(tmp_path: Path, shared_data: Path)
     import json
 
     codes = [row["code"] for row in json.loads(listed.stdout)]
-    assert codes == ["440103", "440104", "440105", "440106", "440111", "440112", "440113",
-                     "440114", "440115", "440117", "440118"]
+    assert codes == [
+        "440103",
+        "440104",
+        "440105",
+        "440106",
+        "440111",
+        "440112",
+        "440113",
+        "440114",
+        "440115",
+        "440117",
+        "440118",
+    ]
     unknown = _run("sites", "list", "--under", "9999", home=tmp_path)
     assert unknown.returncode == 2 and "no site with code '9999'" in unknown.stderr

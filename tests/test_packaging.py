@@ -52,8 +52,18 @@ def test_editable_install_maps_top_level_folders() -> None:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
         check=True,
     )
     (built,) = out.glob("netcensus-*.whl")
@@ -79,8 +89,17 @@ def test_wheel_contains_code_and_data(wheel: Path) -> None:
 def test_regular_install_imports_from_the_wheel(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
-         str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
     )
     probe = (
@@ -90,7 +109,10 @@ def test_regular_install_imports_from_the_wheel(wheel: Path, tmp_path: Path) -> 
     result = subprocess.run(
         [sys.executable, "-c", probe],
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, check=True, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
     )
     models_file, migrations = result.stdout.splitlines()
     assert models_file.startswith(str(target))

@@ -15,7 +15,22 @@ from netcensus.errors import UserError
 # name -> (module, attribute, one-line help shown by `netcensus --help` without importing)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "db": ("netcensus.cli.db", "db", "Create or upgrade the store's schema."),
+    "lab": ("netcensus.cli.lab", "lab", "Generate, start and stop the simulated network."),
+    "scan": ("netcensus.cli.scan", "scan", "Collect devices over SNMP and SSH into the store."),
+    "poll": ("netcensus.cli.scan", "poll", "Collect one zone into an observation file."),
+    "ingest": ("netcensus.cli.scan", "ingest", "Reconcile a poller's observation file."),
+    "devices": ("netcensus.cli.devices", "devices", "List and show devices as collected."),
+    "endpoints": ("netcensus.cli.devices", "endpoints", "Find where a MAC or IP is plugged in."),
+    "configs": (
+        "netcensus.cli.configs",
+        "configs",
+        "Configuration backups: history, diffs and stored (redacted) text.",
+    ),
     "sites": ("netcensus.cli.sites", "sites", "Import division codes; list and show sites."),
+    "check": ("netcensus.cli.compliance", "check", "Run compliance rule packs; update findings."),
+    "findings": ("netcensus.cli.compliance", "findings", "List, show and export findings."),
+    "waive": ("netcensus.cli.compliance", "waive", "Accept a finding's risk until a date."),
+    "rules": ("netcensus.cli.compliance", "rules", "List and show compliance rules."),
     "inventory": (
         "netcensus.cli.inventory",
         "inventory",

@@ -34,6 +34,8 @@ def current() -> None:
     """Show the schema revision of the store."""
     store = open_store(check=False)
     try:
-        console.print(store_db.current_revision(store.engine) or "empty (run `netcensus db upgrade`)")
+        console.print(
+            store_db.current_revision(store.engine) or "empty (run `netcensus db upgrade`)"
+        )
     finally:
         store.dispose()

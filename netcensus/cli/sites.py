@@ -34,7 +34,9 @@ def import_divisions_command(path: Path, as_json: bool, store: Store) -> None:
     if as_json:
         emit_json(counts)
         return
-    per_level = ", ".join(f"{level.value} {counts[level.value]}" for level in Level if level.value in counts)
+    per_level = ", ".join(
+        f"{level.value} {counts[level.value]}" for level in Level if level.value in counts
+    )
     console.print(
         f"imported {path.name}: {per_level} "
         f"({counts['created']} created, {counts['updated']} updated)"
@@ -64,7 +66,9 @@ def list_sites(
     if level:
         query = query.where(Site.level == Level(level))
     if region:
-        query = query.where(Site.id.in_(select(SiteRegion.site_id).where(SiteRegion.region == region)))
+        query = query.where(
+            Site.id.in_(select(SiteRegion.site_id).where(SiteRegion.region == region))
+        )
     if limit:
         query = query.limit(limit)
     with store.session() as session:
@@ -78,8 +82,12 @@ def list_sites(
             }
             for s in session.scalars(query)
         ]
-    emit(rows, ["code", "name", "level", "parent", "regions"], as_json=as_json,
-         title=None if as_json else f"{len(rows)} sites")
+    emit(
+        rows,
+        ["code", "name", "level", "parent", "regions"],
+        as_json=as_json,
+        title=None if as_json else f"{len(rows)} sites",
+    )
 
 
 @sites.command("show")
@@ -90,15 +98,21 @@ def show_site(code: str, as_json: bool, store: Store) -> None:
     """One site: its place in the hierarchy, zones, devices and declarations."""
     with store.session() as session:
         site = _require_site(store, code, session=session)
-        chain = session.scalars(select(Site).where(Site.code.in_(ancestors(code))).order_by(Site.code))
+        chain = session.scalars(
+            select(Site).where(Site.code.in_(ancestors(code))).order_by(Site.code)
+        )
         below = session.execute(
-            select(Site.level, func.count()).where(under(code, include_self=False)).group_by(Site.level)
+            select(Site.level, func.count())
+            .where(under(code, include_self=False))
+            .group_by(Site.level)
         ).all()
         device_count = session.scalar(
             select(func.count()).select_from(Device).join(Site).where(under(code))
         )
         declarations = session.scalars(
-            select(Declaration).where(Declaration.site_id == site.id).order_by(Declaration.declared_at)
+            select(Declaration)
+            .where(Declaration.site_id == site.id)
+            .order_by(Declaration.declared_at)
         ).all()
         detail = {
             "code": site.code,
@@ -136,8 +150,12 @@ def show_site(code: str, as_json: bool, store: Store) -> None:
     for zone in detail["zones"]:
         console.print(f"zone {zone['name']} ({zone['kind']}), upstream {zone['upstream'] or '-'}")
     if declarations:
-        emit(detail["declarations"], ["capability", "value", "by", "at", "note"], as_json=False,
-             title="declarations")
+        emit(
+            detail["declarations"],
+            ["capability", "value", "by", "at", "note"],
+            as_json=False,
+            title="declarations",
+        )
 
 
 def _require_site(store: Store, code: str, *, session=None) -> Site:  # type: ignore[no-untyped-def]

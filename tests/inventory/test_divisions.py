@@ -20,7 +20,10 @@ def test_guangdong_counts_per_level(store: Store, shared_data: Path) -> None:
     with store.transaction() as s:
         counts = import_divisions(s, shared_data / "divisions" / "guangdong.json")
     assert {k: counts[k] for k in ("provincial", "prefecture", "county", "township")} == {
-        "provincial": 1, "prefecture": 21, "county": 124, "township": 1757,
+        "provincial": 1,
+        "prefecture": 21,
+        "county": 124,
+        "township": 1757,
     }
     assert counts["created"] == 1903
     with store.session() as s:
@@ -76,12 +79,14 @@ def test_subtree_query_uses_the_code_index(sqlite_store: Store) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"[{\"code\": \"44\"}]", "row 0: name: Field required"),
-        (b"{\"code\": \"44\"}", "expected a JSON list"),
-        (b"[{\"code\": \"44\", \"name\": \"x\", \"level\": \"kingdom\"}]", "row 0: level"),
-        (b"[{\"code\": \"4401\", \"name\": \"x\", \"level\": \"prefecture\", \"parent\": \"45\"}]",
-         "parent 45 is not in the file"),
-        (b"[\n{\"code\": ", ":2:10: invalid JSON: Expecting value"),
+        (b'[{"code": "44"}]', "row 0: name: Field required"),
+        (b'{"code": "44"}', "expected a JSON list"),
+        (b'[{"code": "44", "name": "x", "level": "kingdom"}]', "row 0: level"),
+        (
+            b'[{"code": "4401", "name": "x", "level": "prefecture", "parent": "45"}]',
+            "parent 45 is not in the file",
+        ),
+        (b'[\n{"code": ', ":2:10: invalid JSON: Expecting value"),
         (b"\xff\xfe", "not UTF-8 text"),
     ],
 )
@@ -90,7 +95,10 @@ def test_bad_division_files_say_what_is_wrong(
 ) -> None:
     path = tmp_path / "bad.json"
     path.write_bytes(content)
-    with pytest.raises(UserError, match=message.replace("(", r"\(")), sqlite_store.transaction() as s:
+    with (
+        pytest.raises(UserError, match=message.replace("(", r"\(")),
+        sqlite_store.transaction() as s,
+    ):
         import_divisions(s, path)
     with sqlite_store.session() as s:
         assert s.scalar(select(Site)) is None

@@ -59,68 +59,195 @@ def _populate(store: Store) -> None:
             attributes={"staff": 58, "address": "越秀区"},
         )
         city.regions.append(SiteRegion(region="pearl-river-delta"))
-        internal = Zone(name="internal", kind=ZoneKind.INTERNAL, upstream="intranet-backbone",
-                        prefixes=["10.44.1.0/24"])
+        internal = Zone(
+            name="internal",
+            kind=ZoneKind.INTERNAL,
+            upstream="intranet-backbone",
+            prefixes=["10.44.1.0/24"],
+        )
         external = Zone(name="external", kind=ZoneKind.EXTERNAL, upstream="extranet-backbone")
         city.zones.extend([internal, external])
-        ssh = Credential(name="ops", kind=CredentialKind.SSH, username="netops",
-                         secret_env="OPS_PASSWORD", enable_env="OPS_ENABLE")
-        v3 = Credential(name="v3", kind=CredentialKind.SNMP_V3, username="nc",
-                        secret_env="AUTH", auth_protocol="sha", priv_protocol="aes", priv_env="PRIV")
-        core = Device(
-            name="gz-int-core-1", site=city, zone=internal, role=DeviceRole.CORE_SWITCH,
-            platform=Platform.CISCO_IOS, vendor="Cisco", model="WS-C3850-48T",
-            serial="FOC1234X0AB", chassis_mac="00:1a:2b:3c:4d:5e", mgmt_address="10.44.1.1",
-            snmp_port=1161, ssh_port=2222, ssh_credential=ssh, snmp_credential=v3, mlps_level=3,
-            status=DeviceStatus.ACTIVE, tags=["core"], attributes={"rack": "A3"},
-            first_seen=NOW, last_seen=NOW, last_attempt=NOW,
+        ssh = Credential(
+            name="ops",
+            kind=CredentialKind.SSH,
+            username="netops",
+            secret_env="OPS_PASSWORD",
+            enable_env="OPS_ENABLE",
         )
-        access = Device(name="gz-int-acc-1", site=city, zone=internal,
-                        role=DeviceRole.ACCESS_SWITCH, platform=Platform.HUAWEI_VRP,
-                        managed=False, stale=True)
+        v3 = Credential(
+            name="v3",
+            kind=CredentialKind.SNMP_V3,
+            username="nc",
+            secret_env="AUTH",
+            auth_protocol="sha",
+            priv_protocol="aes",
+            priv_env="PRIV",
+        )
+        core = Device(
+            name="gz-int-core-1",
+            site=city,
+            zone=internal,
+            role=DeviceRole.CORE_SWITCH,
+            platform=Platform.CISCO_IOS,
+            vendor="Cisco",
+            model="WS-C3850-48T",
+            serial="FOC1234X0AB",
+            chassis_mac="00:1a:2b:3c:4d:5e",
+            mgmt_address="10.44.1.1",
+            snmp_port=1161,
+            ssh_port=2222,
+            ssh_credential=ssh,
+            snmp_credential=v3,
+            mlps_level=3,
+            status=DeviceStatus.ACTIVE,
+            tags=["core"],
+            attributes={"rack": "A3"},
+            first_seen=NOW,
+            last_seen=NOW,
+            last_attempt=NOW,
+        )
+        access = Device(
+            name="gz-int-acc-1",
+            site=city,
+            zone=internal,
+            role=DeviceRole.ACCESS_SWITCH,
+            platform=Platform.HUAWEI_VRP,
+            managed=False,
+            stale=True,
+        )
         s.add_all([province, city, core, access])
-        up = Interface(name="GigabitEthernet1/0/48", if_index=48, speed=10**9, mtu=1500,
-                       admin_status="up", oper_status="up", mac="00:1a:2b:3c:4d:30",
-                       addresses=["10.44.1.1/24"], vlans=[10, 20], mode="trunk",
-                       first_seen=NOW, last_seen=NOW)
+        up = Interface(
+            name="GigabitEthernet1/0/48",
+            if_index=48,
+            speed=10**9,
+            mtu=1500,
+            admin_status="up",
+            oper_status="up",
+            mac="00:1a:2b:3c:4d:30",
+            addresses=["10.44.1.1/24"],
+            vlans=[10, 20],
+            mode="trunk",
+            first_seen=NOW,
+            last_seen=NOW,
+        )
         down = Interface(name="GigabitEthernet0/0/1", if_index=5, speed=10**9, zone=external)
         core.interfaces.append(up)
         access.interfaces.append(down)
         s.flush()
-        s.add(Link(a_interface=up, b_interface=down, kind=LinkKind.LAN, bandwidth=10**9,
-                   evidence=["lldp", "cdp"], first_seen=NOW, last_seen=NOW))
-        s.add(Link(a_interface=up, remote_chassis_id="aa:bb:cc:00:00:01",
-                   remote_system_name="unknown-sw", remote_port="Gi0/2",
-                   remote_capabilities=["bridge"], kind=LinkKind.WAN, evidence=["lldp"]))
-        s.add(Endpoint(mac="00:50:56:aa:bb:cc", ip="10.44.1.100", device=access, interface=down,
-                       vlan=10, first_seen=NOW, last_seen=NOW))
+        s.add(
+            Link(
+                a_interface=up,
+                b_interface=down,
+                kind=LinkKind.LAN,
+                bandwidth=10**9,
+                evidence=["lldp", "cdp"],
+                first_seen=NOW,
+                last_seen=NOW,
+            )
+        )
+        s.add(
+            Link(
+                a_interface=up,
+                remote_chassis_id="aa:bb:cc:00:00:01",
+                remote_system_name="unknown-sw",
+                remote_port="Gi0/2",
+                remote_capabilities=["bridge"],
+                kind=LinkKind.WAN,
+                evidence=["lldp"],
+            )
+        )
+        s.add(
+            Endpoint(
+                mac="00:50:56:aa:bb:cc",
+                ip="10.44.1.100",
+                device=access,
+                interface=down,
+                vlan=10,
+                first_seen=NOW,
+                last_seen=NOW,
+            )
+        )
         text = "hostname gz-int-core-1\n"
         blob = ConfigBlob(sha256="a" * 64, compressed=zlib.compress(text.encode()), size=len(text))
-        scan = Scan(started_by="netops", source="scan", scope={"site": "4401"},
-                    status=ScanStatus.COMPLETED, summary={"ok": 1}, finished_at=NOW)
-        scan.results.append(ScanResult(target="gz-int-core-1", method="snmp",
-                                       outcome=Outcome.FAILED, error_code="timeout",
-                                       error="no answer", duration_ms=2000, device_id=core.id))
+        scan = Scan(
+            started_by="netops",
+            source="scan",
+            scope={"site": "4401"},
+            status=ScanStatus.COMPLETED,
+            summary={"ok": 1},
+            finished_at=NOW,
+        )
+        scan.results.append(
+            ScanResult(
+                target="gz-int-core-1",
+                method="snmp",
+                outcome=Outcome.FAILED,
+                error_code="timeout",
+                error="no answer",
+                duration_ms=2000,
+                device_id=core.id,
+            )
+        )
         s.add_all([blob, scan])
         s.flush()
-        s.add(ConfigVersion(device=core, blob=blob, collected_at=NOW, confirmed_at=NOW,
-                            scan_id=scan.id))
-        s.add(Declaration(site=city, capability="hotline", value="12349", declared_by="李明",
-                          declared_at=dt.date(2024, 3, 1), note="8:00-20:00"))
-        s.add(Target(key="county-lan-2015", title="every county bureau has a LAN",
-                     capability="lan", levels=["county"], regions=[], threshold=1.0,
-                     deadline=dt.date(2015, 12, 31), source="Guangdong plan"))
-        finding = Finding(rule_id="NET-ISO-04", pack="isolation", subject_kind="endpoint",
-                          subject_key="mac:00:50:56:aa:bb:cc", device=access, site=city,
-                          zone_kind="internal", severity=Severity.CRITICAL, mlps_level=3,
-                          verdict="fail", message="dual-homed", evidence=[{"mac": "x"}],
-                          first_seen=NOW, last_seen=NOW)
-        finding.waivers.append(Waiver(reason="migration", created_by="sec",
-                                      until=dt.date(2027, 1, 1)))
+        s.add(
+            ConfigVersion(
+                device=core, blob=blob, collected_at=NOW, confirmed_at=NOW, scan_id=scan.id
+            )
+        )
+        s.add(
+            Declaration(
+                site=city,
+                capability="hotline",
+                value="12349",
+                declared_by="李明",
+                declared_at=dt.date(2024, 3, 1),
+                note="8:00-20:00",
+            )
+        )
+        s.add(
+            Target(
+                key="county-lan-2015",
+                title="every county bureau has a LAN",
+                capability="lan",
+                levels=["county"],
+                regions=[],
+                threshold=1.0,
+                deadline=dt.date(2015, 12, 31),
+                source="Guangdong plan",
+            )
+        )
+        finding = Finding(
+            rule_id="NET-ISO-04",
+            pack="isolation",
+            subject_kind="endpoint",
+            subject_key="mac:00:50:56:aa:bb:cc",
+            device=access,
+            site=city,
+            zone_kind="internal",
+            severity=Severity.CRITICAL,
+            mlps_level=3,
+            verdict="fail",
+            message="dual-homed",
+            evidence=[{"mac": "x"}],
+            first_seen=NOW,
+            last_seen=NOW,
+        )
+        finding.waivers.append(
+            Waiver(reason="migration", created_by="sec", until=dt.date(2027, 1, 1))
+        )
         s.add(finding)
         s.add(User(username="sec", role=Role.SECURITY, password_hash="scrypt$..."))
-        s.add(AuditEvent(actor="sec", action="waiver.create", object_kind="finding",
-                         object_key="1", before=None, after={"until": "2027-01-01"}))
+        s.add(
+            AuditEvent(
+                actor="sec",
+                action="waiver.create",
+                object_kind="finding",
+                object_key="1",
+                before=None,
+                after={"until": "2027-01-01"},
+            )
+        )
 
 
 def test_every_model_round_trips(store: Store) -> None:
@@ -128,13 +255,19 @@ def test_every_model_round_trips(store: Store) -> None:
     with store.session() as s:
         city = s.scalar(select(Site).where(Site.code == "4401"))
         assert city is not None
-        assert city.level is Level.PREFECTURE and city.attributes == {"staff": 58, "address": "越秀区"}
+        assert city.level is Level.PREFECTURE and city.attributes == {
+            "staff": 58,
+            "address": "越秀区",
+        }
         assert [r.region for r in city.regions] == ["pearl-river-delta"]
         assert {z.kind for z in city.zones} == {ZoneKind.INTERNAL, ZoneKind.EXTERNAL}
         core = s.scalar(select(Device).where(Device.name == "gz-int-core-1"))
         assert core is not None
         assert (core.role, core.platform, core.status) == (
-            DeviceRole.CORE_SWITCH, Platform.CISCO_IOS, DeviceStatus.ACTIVE)
+            DeviceRole.CORE_SWITCH,
+            Platform.CISCO_IOS,
+            DeviceStatus.ACTIVE,
+        )
         assert core.ssh_credential.secret_env == "OPS_PASSWORD"
         assert core.snmp_credential.kind is CredentialKind.SNMP_V3
         assert core.last_seen == NOW
@@ -170,9 +303,24 @@ def test_every_model_round_trips(store: Store) -> None:
 def test_every_table_is_exercised() -> None:
     """Meta-test: a model added later must be added to the round trip above."""
     covered = {
-        "sites", "site_regions", "zones", "credentials", "devices", "interfaces", "links",
-        "endpoints", "config_blobs", "config_versions", "scans", "scan_results",
-        "declarations", "targets", "findings", "waivers", "users", "audit_events",
+        "sites",
+        "site_regions",
+        "zones",
+        "credentials",
+        "devices",
+        "interfaces",
+        "links",
+        "endpoints",
+        "config_blobs",
+        "config_versions",
+        "scans",
+        "scan_results",
+        "declarations",
+        "targets",
+        "findings",
+        "waivers",
+        "users",
+        "audit_events",
     }
     assert set(Base.metadata.tables) == covered
 

@@ -1,0 +1,207 @@
+"""Configuration versions: store a device's running config only when it changed.
+
+Storage grows with the changes, not with the number of scans: the text is redacted,
+normalised and hashed; the blob is stored once per content (``ConfigBlob``, zlib); a
+new ``ConfigVersion`` row is written only when the hash differs from the device's
+latest version, otherwise that version's ``confirmed_at`` moves forward (the backup is
+fresh without a copy). Version numbers shown to users count per device from 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import zlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from netcensus.collectors.redact import redact
+from netcensus.errors import UserError
+from netcensus.inventory.models import ConfigBlob, ConfigVersion, Device
+
+
+def normalise(text: str) -> str:
+    """One newline convention, no trailing blanks, one final newline: hashes compare content.
+
+    >>> normalise("hostname r1  \\r\\n!\\r\\n\\r\\n")
+    'hostname r1\\n!\\n'
+    """
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; everything netcensus writes is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _ensure_blob(session: Session, sha256: str, text: str) -> None:
+    if session.get(ConfigBlob, sha256) is not None:
+        return
+    data = text.encode("utf-8")
+    try:
+        # A savepoint: a parallel scan may store the same content first; that is fine.
+        with session.begin_nested():
+            session.add(
+                ConfigBlob(sha256=sha256, compressed=zlib.compress(data, 9), size=len(data))
+            )
+    except IntegrityError:
+        if session.get(ConfigBlob, sha256) is None:
+            raise
+
+
+def _latest(session: Session, device: Device) -> ConfigVersion | None:
+    return session.scalars(
+        select(ConfigVersion)
+        .where(ConfigVersion.device_id == device.id)
+        .order_by(ConfigVersion.collected_at.desc(), ConfigVersion.id.desc())
+        .limit(1)
+    ).first()
+
+
+def store_config(
+    session: Session,
+    device: Device,
+    text: str,
+    collected_at: dt.datetime,
+    scan_id: int | None = None,
+) -> tuple[ConfigVersion, bool]:
+    """Record ``text`` as the device's running config; returns (version, changed).
+
+    The collector has already redacted ``text``; redaction runs again here (it is
+    idempotent) so nothing unredacted can reach the store by another path.
+    """
+    clean = normalise(redact(text, device.platform))
+    sha256 = content_hash(clean)
+    latest = _latest(session, device)
+    if latest is not None and latest.sha256 == sha256:
+        if _aware(collected_at) > _aware(latest.confirmed_at):
+            latest.confirmed_at = collected_at
+        return latest, False
+    _ensure_blob(session, sha256, clean)
+    version = ConfigVersion(
+        device_id=device.id,
+        sha256=sha256,
+        collected_at=collected_at,
+        confirmed_at=collected_at,
+        scan_id=scan_id,
+    )
+    session.add(version)
+    session.flush()
+    return version, True
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One row of a device's config history; ``number`` counts from 1 per device."""
+
+    number: int
+    id: int
+    sha256: str
+    size: int
+    collected_at: dt.datetime
+    confirmed_at: dt.datetime
+    scan_id: int | None
+    added: int  # lines added since the previous version (all lines for the first)
+    removed: int
+
+
+def _versions(session: Session, device: Device) -> list[ConfigVersion]:
+    return list(
+        session.scalars(
+            select(ConfigVersion)
+            .where(ConfigVersion.device_id == device.id)
+            .order_by(ConfigVersion.collected_at, ConfigVersion.id)
+        )
+    )
+
+
+def text_of(version: ConfigVersion) -> str:
+    return zlib.decompress(version.blob.compressed).decode("utf-8")
+
+
+def _changes(before: str, after: str) -> tuple[int, int]:
+    added = removed = 0
+    for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0):
+        if line.startswith("+") and not line.startswith("+++"):
+            added += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            removed += 1
+    return added, removed
+
+
+def history(session: Session, device: Device) -> list[VersionInfo]:
+    """Every version of the device's config, oldest first, with line counts of each change."""
+    rows: list[VersionInfo] = []
+    previous = ""
+    for number, version in enumerate(_versions(session, device), start=1):
+        current = text_of(version)
+        added, removed = _changes(previous, current)
+        rows.append(
+            VersionInfo(
+                number=number,
+                id=version.id,
+                sha256=version.sha256,
+                size=version.blob.size,
+                collected_at=_aware(version.collected_at),
+                confirmed_at=_aware(version.confirmed_at),
+                scan_id=version.scan_id,
+                added=added,
+                removed=removed,
+            )
+        )
+        previous = current
+    return rows
+
+
+def version(session: Session, device: Device, number: int | None = None) -> ConfigVersion:
+    """Version ``number`` (1 = oldest, negative counts back from the latest; None = latest)."""
+    versions = _versions(session, device)
+    if not versions:
+        raise UserError(f"no configuration stored for {device.name} yet")
+    if number is None:
+        return versions[-1]
+    index = number - 1 if number > 0 else number
+    if number == 0 or not -len(versions) <= index < len(versions):
+        raise UserError(
+            f"{device.name} has versions 1..{len(versions)}; there is no version {number}"
+        )
+    return versions[index]
+
+
+def diff(session: Session, device: Device, v1: int | None = None, v2: int | None = None) -> str:
+    """Unified diff between two versions; defaults: the previous and the latest."""
+    versions = _versions(session, device)
+    if not versions:
+        raise UserError(f"no configuration stored for {device.name} yet")
+    new_number = v2 if v2 is not None else len(versions)
+    new = version(session, device, new_number)
+    new_number = versions.index(new) + 1
+    if v1 is None:
+        if new_number == 1:
+            raise UserError(f"{device.name} has a single version; nothing to compare it with")
+        v1 = new_number - 1
+    old = version(session, device, v1)
+    old_number = versions.index(old) + 1
+
+    def label(number: int, v: ConfigVersion) -> str:
+        return f"{device.name} v{number} ({_aware(v.collected_at).isoformat(timespec='seconds')})"
+
+    return "".join(
+        difflib.unified_diff(
+            text_of(old).splitlines(keepends=True),
+            text_of(new).splitlines(keepends=True),
+            fromfile=label(old_number, old),
+            tofile=label(new_number, new),
+        )
+    )

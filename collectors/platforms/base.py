@@ -1,0 +1,186 @@
+"""The shape of a platform file: commands, templates, field maps and secret rules, as data.
+
+Each ``collectors/platforms/<platform>.py`` builds one ``PlatformSpec``; pydantic checks
+it when the module is imported, so a typo in a field map or a secret regex without a
+``secret`` group fails at load, not in the middle of a scan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from netcensus.collectors.observation import (
+    ObservedArp,
+    ObservedInterface,
+    ObservedMac,
+    ObservedNeighbour,
+)
+from netcensus.inventory.enums import Platform
+
+
+class Part(StrEnum):
+    """What a command contributes to an Observation."""
+
+    VERSION = "version"  # identity: sys_name, os_version, model, serial, uptime
+    INVENTORY = "inventory"  # identity from the hardware inventory (serial, chassis MAC)
+    INTERFACES = "interfaces"
+    LLDP = "lldp"
+    CDP = "cdp"
+    FDB = "fdb"
+    ARP = "arp"
+
+
+# Identity fields a VERSION / INVENTORY command may fill on the Observation itself.
+IDENTITY_FIELDS = frozenset(
+    {"sys_name", "os_version", "model", "serial", "chassis_mac", "uptime_s", "sys_descr"}
+)
+
+PART_RECORD: dict[Part, type | None] = {
+    Part.VERSION: None,
+    Part.INVENTORY: None,
+    Part.INTERFACES: ObservedInterface,
+    Part.LLDP: ObservedNeighbour,
+    Part.CDP: ObservedNeighbour,
+    Part.FDB: ObservedMac,
+    Part.ARP: ObservedArp,
+}
+
+
+class SecretKind(StrEnum):
+    PASSWORD = "password"  # login, enable, line, PPP, BGP/OSPF peer passwords
+    KEY = "key"  # TACACS+/RADIUS/NTP/IKE/routing keys, PSKs
+    COMMUNITY = "community"  # SNMP v1/v2c community strings
+    SNMP_USER_KEY = "snmp-user-key"  # SNMPv3 auth/priv keys
+    BLOCK = "block"  # certificate / public-key bodies spanning several lines
+
+
+class CommandSpec(BaseModel):
+    """One show/display command, the template that parses it and how its columns map.
+
+    ``fields`` maps an Observation field (of the part's record type, or an identity
+    field for version/inventory) to a TextFSM column (lower case, as ntc-templates
+    returns them). ``values`` maps raw cell text (lower case) to netcensus words for a
+    field, ``"*"`` being the fallback: e.g. IOS's ``administratively down`` → ``down``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    part: Part
+    command: str
+    # A TextFSM file shipped beside the platform files, for commands
+    # ntc-templates does not cover; None = ntc-templates, looked up by command.
+    template: str | None = None
+    fields: dict[str, str]
+    values: dict[str, dict[str, str]] = {}
+
+    @model_validator(mode="after")
+    def _fields_exist(self) -> CommandSpec:
+        record = PART_RECORD[self.part]
+        known = (
+            IDENTITY_FIELDS
+            if record is None
+            else {f.name for f in dataclasses.fields(record)} | {"prefix_length"}
+        )
+        unknown = set(self.fields) - known
+        if unknown:
+            raise ValueError(f"{self.command}: unknown fields for {self.part}: {sorted(unknown)}")
+        if not set(self.values) <= set(self.fields):
+            raise ValueError(f"{self.command}: values for unmapped fields")
+        return self
+
+
+class SecretRule(BaseModel):
+    """A line-anchored secret: the regex's ``secret`` (and ``secret2``…) groups are replaced.
+
+    Everything outside those groups stays, so the kind of secret stays readable
+    (``password 7``, ``irreversible-cipher``, ``community … RO``) and compliance rules
+    can still judge it. An optional ``type`` group captures the encryption keyword; with
+    ``untyped_is_cleartext`` a value written without one is marked ``<redacted:cleartext>``.
+    A ``block`` rule replaces a multi-line body (certificates, key codes) by one line.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: SecretKind
+    regex: str
+    untyped_is_cleartext: bool = False
+
+    @field_validator("regex")
+    @classmethod
+    def _has_secret_group(cls, value: str) -> str:
+        compiled = re.compile(value, re.MULTILINE)
+        if "secret" not in compiled.groupindex:
+            raise ValueError(f"secret rule needs a (?P<secret>…) group: {value}")
+        return value
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        flags = re.MULTILINE | (re.DOTALL if self.kind is SecretKind.BLOCK else 0)
+        return re.compile(self.regex, flags)
+
+
+class PlatformSpec(BaseModel):
+    """Everything netcensus knows about one platform, and its names in other libraries."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: Platform
+    vendor: str
+    netmiko_device_type: str
+    # None when no maintained Ansible collection ships a cliconf for the platform.
+    ansible_network_os: str | None
+    ntc_platform: str
+    sys_object_id_prefixes: tuple[str, ...]
+    # netmiko runs this itself in session_preparation; kept here so the file says it all.
+    disable_paging: str
+    prompt_terminators: str  # characters ending the prompt: ">#" on IOS, ">]" on VRP/Comware
+    logout_command: str  # ends the session politely ("exit" / "quit")
+    config_command: str
+    # IOS shows the running config only at the privileged (#) prompt: enter it first.
+    config_needs_enable: bool = False
+    # Lines dropped from the captured config: they change without a configuration change.
+    config_noise: tuple[str, ...] = ()
+    # Output meaning "this device does not know the command" (not a parse failure).
+    unsupported_markers: tuple[str, ...]
+    commands: tuple[CommandSpec, ...]
+    # Abbreviation → full name, added to netutils' map so FDB/LLDP ports match interface names.
+    interface_abbreviations: dict[str, str] = {}
+    secrets: tuple[SecretRule, ...]
+    netmiko_options: dict[str, Any] = {}
+
+    @cached_property
+    def noise_pattern(self) -> re.Pattern[str] | None:
+        if not self.config_noise:
+            return None
+        return re.compile("|".join(f"(?:{n})" for n in self.config_noise))
+
+
+# A secret value that is not already one of our markers, so redaction is idempotent.
+VALUE = r"(?!<redacted)\S+"
+# Encryption keywords any platform writes before a password: IOS types, VRP/Comware words.
+# The password rules of every platform accept all of them, so the union of all rules
+# (used for devices of unknown platform) never mistakes a keyword for the secret.
+ENCRYPTION = r"\d{1,2}|irreversible-cipher|cipher|simple|hash|sha256|plain"
+# VRP and Comware ciphertexts are wrapped in %^%# … %^%# (or %@%@, %$%$) and may hold spaces.
+VRP_VALUE = r"(?!<redacted)(?:%\^%#.*?%\^%#|%@%@.*?%@%@|%\$%\$.*?%\$%\$|\S+)"
+
+
+def typed_value(types: str, value: str = VALUE) -> str:
+    """``[ TYPE] VALUE`` where TYPE is the optional encryption keyword (``7``, ``cipher``…).
+
+    A bare type keyword followed by more text is never taken for the value, so
+    ``password 7 <redacted>`` is left alone when redaction runs a second time.
+
+    >>> import re
+    >>> re.search("password" + typed_value(r"\\d"), "password 7 0822").group("type", "secret")
+    ('7', '0822')
+    >>> re.search("password" + typed_value(r"\\d"), "password hunter2").group("type", "secret")
+    (None, 'hunter2')
+    """
+    return rf"(?: (?P<type>{types}))? (?P<secret>(?!(?:{types}) \S){value})"

@@ -1,0 +1,164 @@
+"""H3C / HPE Comware 5 and 7: commands, ntc-templates field maps, prompts and secret patterns."""
+
+from netcensus.collectors.platforms.base import (
+    ENCRYPTION,
+    VRP_VALUE,
+    CommandSpec,
+    Part,
+    PlatformSpec,
+    SecretKind,
+    SecretRule,
+    typed_value,
+)
+from netcensus.inventory.enums import Platform
+
+PLATFORM = PlatformSpec(
+    key=Platform.HP_COMWARE,
+    vendor="H3C",
+    netmiko_device_type="hp_comware",
+    # No Ansible collection ships a Comware cliconf/terminal plugin (netutils maps none);
+    # playbooks reach Comware through netmiko-based tasks instead.
+    ansible_network_os=None,
+    ntc_platform="hp_comware",
+    sys_object_id_prefixes=("1.3.6.1.4.1.25506", "1.3.6.1.4.1.11.2.3.7.11"),
+    disable_paging="screen-length disable",
+    prompt_terminators=">]",
+    logout_command="quit",
+    config_command="display current-configuration",
+    unsupported_markers=(
+        "% Unrecognized command",
+        "% Wrong parameter",
+        "% Incomplete command",
+        "% Too many parameters",
+    ),
+    commands=(
+        CommandSpec(
+            part=Part.VERSION,
+            command="display version",
+            template="hp_comware_display_version.textfsm",  # ntc-templates has none
+            fields={"os_version": "version", "model": "model", "uptime_s": "uptime"},
+        ),
+        CommandSpec(
+            part=Part.INVENTORY,
+            command="display device manuinfo",
+            fields={"serial": "device_serial_number", "chassis_mac": "mac_address"},
+        ),
+        CommandSpec(
+            part=Part.INTERFACES,
+            command="display interface brief",
+            fields={
+                "name": "interface",
+                "admin_status": "link",
+                "oper_status": "link",
+                "speed": "speed",
+                "mode": "type",
+                "vlans": "vlan_id",
+                "description": "description",
+                "addresses": "main_ip",
+            },
+            values={
+                "admin_status": {"adm": "down", "*": "up"},
+                "oper_status": {"up": "up", "*": "down"},
+                "mode": {"a": "access", "t": "trunk", "h": "hybrid"},
+            },
+        ),
+        CommandSpec(
+            part=Part.LLDP,
+            command="display lldp neighbor-information verbose",
+            fields={
+                "local_interface": "local_interface",
+                "remote_chassis_id": "chassis_id",
+                "remote_system_name": "neighbor_name",
+                "remote_port": "neighbor_interface",
+                "remote_port_description": "neighbor_interface_description",
+                "remote_mgmt_address": "mgmt_address",
+            },
+        ),
+        CommandSpec(
+            part=Part.FDB,
+            command="display mac-address",
+            fields={
+                "mac": "mac_address",
+                "vlan": "vlan_id",
+                "interface": "interface",
+                "static": "state",
+            },
+            values={"static": {"config": "true", "static": "true", "*": "false"}},
+        ),
+        CommandSpec(
+            part=Part.ARP,
+            command="display arp",
+            # Comware lists the member port the address was learned on, not the VLAN interface.
+            fields={"ip": "ip_address", "mac": "mac_address", "interface": "interface"},
+        ),
+    ),
+    interface_abbreviations={
+        "GE": "GigabitEthernet",
+        "XGE": "Ten-GigabitEthernet",
+        "Ten-GigabitEthernet": "Ten-GigabitEthernet",
+        "FGE": "FortyGigE",
+        "FortyGigE": "FortyGigE",
+        "HGE": "HundredGigE",
+        "HundredGigE": "HundredGigE",
+        "BAGG": "Bridge-Aggregation",
+        "Bridge-Aggregation": "Bridge-Aggregation",
+        "RAGG": "Route-Aggregation",
+        "Vlan": "Vlan-interface",  # display interface brief abbreviates Vlan-interface1 to Vlan1
+        "Vlan-int": "Vlan-interface",
+        "Vlan-interface": "Vlan-interface",
+        "MGE": "M-GigabitEthernet",
+        "Loop": "LoopBack",
+        "InLoop": "InLoopBack",
+    },
+    secrets=(
+        # local-user, super and line passwords: "password hash X", "super password role R hash X".
+        SecretRule(
+            kind=SecretKind.PASSWORD,
+            regex=r"^(?!\s*#).*?\bpassword(?: role \S+| level \d+)?"
+            + typed_value(ENCRYPTION, VRP_VALUE),
+            untyped_is_cleartext=True,
+        ),
+        SecretRule(
+            kind=SecretKind.COMMUNITY,
+            regex=r"^\s*snmp-agent community (?:read|write)"
+            + typed_value("cipher|simple", VRP_VALUE),
+        ),
+        SecretRule(
+            kind=SecretKind.COMMUNITY,
+            regex=r"^\s*snmp-agent target-host .*?\bsecurityname"
+            + typed_value("cipher|simple", VRP_VALUE),
+        ),
+        SecretRule(
+            kind=SecretKind.SNMP_USER_KEY,
+            regex=r"^\s*snmp-agent usm-user v3 .*?\bauthentication-mode \S+"
+            + typed_value("cipher|simple", VRP_VALUE)
+            + rf"(?: privacy-mode \S+(?: (?:cipher|simple))? (?P<secret2>{VRP_VALUE}))?",
+        ),
+        # HWTACACS / RADIUS scheme keys: "key authentication cipher X".
+        SecretRule(
+            kind=SecretKind.KEY,
+            regex=r"^\s*key (?:authentication|authorization|accounting)"
+            + typed_value("cipher|simple", VRP_VALUE),
+            untyped_is_cleartext=True,
+        ),
+        SecretRule(
+            kind=SecretKind.KEY,
+            regex=r"^.*?\b(?:area-|domain-)?authentication-mode "
+            r"(?:simple|md5|hmac-md5|hmac-sha256|hmac-sha1)(?: \d+)?"
+            + typed_value("cipher|plain|simple", VRP_VALUE),
+            untyped_is_cleartext=True,
+        ),
+        SecretRule(
+            kind=SecretKind.KEY,
+            regex=r"^\s*(?:pre-shared-key(?: .*?\bkey)?|key-string)"
+            + typed_value("cipher|plain|simple", VRP_VALUE),
+            untyped_is_cleartext=True,
+        ),
+        SecretRule(
+            kind=SecretKind.BLOCK,
+            regex=r"^\s*public-key-code begin[^\n]*\n"
+            r"(?P<secret>(?:(?!\s*public-key-code end)(?!\s*<redacted)[^\n]*\n)+)"
+            r"(?=\s*public-key-code end)",
+        ),
+    ),
+)

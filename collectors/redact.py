@@ -1,0 +1,98 @@
+"""Secret redaction for running configurations, Oxidized-style: the key stays, the value goes.
+
+Runs before a configuration is stored, hashed, diffed or shown. Each platform file lists
+its ``SecretRule``s; a rule's ``secret`` groups are replaced by a marker and everything
+else on the line stays, so ``username admin secret 9 <redacted>`` still tells the
+compliance engine the kind of secret (type 9) and a diff still shows which line changed.
+
+Markers say what the compliance rules need to know and nothing more:
+
+* ``<redacted:default-community>``: an SNMP community from the well-known default list
+  (NET-SNMP-01 must still find ``public`` after redaction);
+* ``<redacted:cleartext>``: a password or key written with no encryption keyword at all
+  (``radius-server key RADiUs``), where no type number is left to say so;
+* ``<redacted>``: anything else. A type keyword (``0``, ``7``, ``simple``, ``cipher``,
+  ``irreversible-cipher``, ``hash``) is outside the marker and stays.
+
+>>> redact("snmp-server community public RO\\nsnmp-server community s3cret RW 5", "cisco_ios")
+'snmp-server community <redacted:default-community> RO\\nsnmp-server community <redacted> RW 5'
+>>> redact(" local-user admin password irreversible-cipher $1c$abc$", "huawei_vrp")
+' local-user admin password irreversible-cipher <redacted>'
+>>> redact("radius-server key RADiUs", "cisco_ios")
+'radius-server key <redacted:cleartext>'
+"""
+
+from __future__ import annotations
+
+import re
+
+from netcensus.collectors.platforms import PLATFORMS, spec
+from netcensus.collectors.platforms.base import SecretKind, SecretRule
+from netcensus.inventory.enums import Platform
+
+MARKER = "<redacted>"
+DEFAULT_COMMUNITY_MARKER = "<redacted:default-community>"
+CLEARTEXT_MARKER = "<redacted:cleartext>"
+# The compliance catalog's ``default_communities`` parameter (G7). A pack may extend its
+# own list, but redaction happens before any pack is read, so this is the list that counts.
+DEFAULT_COMMUNITIES = frozenset(
+    {"public", "private", "cisco", "admin", "community", "huawei", "h3c"}
+)
+
+_ANY_MARKER = re.compile(r"<redacted(?::[a-z-]+)?>")
+
+
+def _marker(rule: SecretRule, match: re.Match[str], value: str) -> str:
+    if rule.kind is SecretKind.COMMUNITY and value.lower() in DEFAULT_COMMUNITIES:
+        return DEFAULT_COMMUNITY_MARKER
+    typed = "type" in match.re.groupindex and match.group("type") is not None
+    if rule.untyped_is_cleartext and not typed:
+        return CLEARTEXT_MARKER
+    return MARKER
+
+
+def _apply(rule: SecretRule, text: str) -> str:
+    secret_groups = [name for name in rule.pattern.groupindex if name.startswith("secret")]
+
+    def replace(match: re.Match[str]) -> str:
+        line, base = match.group(0), match.start()
+        pieces: list[str] = []
+        cursor = 0
+        for name in secret_groups:
+            start, end = match.span(name)
+            if start < 0:  # optional group (e.g. an SNMPv3 priv key) not present
+                continue
+            value = match.group(name)
+            if rule.kind is SecretKind.BLOCK:
+                indent = value[: len(value) - len(value.lstrip(" \t"))]
+                replacement = f"{indent}{MARKER}\n"
+            else:
+                replacement = _marker(rule, match, value)
+            pieces += [line[cursor : start - base], replacement]
+            cursor = end - base
+        pieces.append(line[cursor:])
+        return "".join(pieces)
+
+    return rule.pattern.sub(replace, text)
+
+
+def _rules(platform: Platform | str | None) -> list[SecretRule]:
+    """The platform's rules; every platform's for an unknown one (over-redacting is safe)."""
+    if platform is not None and Platform(platform) in PLATFORMS:
+        return list(spec(platform).secrets)
+    return [rule for platform_spec in PLATFORMS.values() for rule in platform_spec.secrets]
+
+
+def redact(text: str, platform: Platform | str | None) -> str:
+    """``text`` with every secret the platform's rules know replaced by a marker.
+
+    Idempotent: markers are never taken for secrets, so redacting twice changes nothing.
+    """
+    for rule in _rules(platform):
+        text = _apply(rule, text)
+    return text
+
+
+def is_redacted(text: str) -> bool:
+    """Whether ``text`` carries at least one marker (for callers that want to say so)."""
+    return _ANY_MARKER.search(text) is not None

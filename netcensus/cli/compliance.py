@@ -1,0 +1,302 @@
+"""`netcensus check`, `findings`, `waive`, `rules`: compliance from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from pathlib import Path
+
+import click
+from sqlalchemy.orm import Session
+
+from netcensus.cli.common import console, emit, emit_json, json_option, with_store
+from netcensus.compliance import check as compliance_check
+from netcensus.compliance.findings import (
+    FindingFilter,
+    expire_waivers,
+    export_findings,
+    finding_to_dict,
+    query_findings,
+)
+from netcensus.compliance.findings import (
+    waive as waive_finding,
+)
+from netcensus.compliance.packs import canonical_rule_id
+from netcensus.errors import UserError
+from netcensus.inventory.db import Store
+from netcensus.inventory.enums import FindingState, Platform, Severity, ZoneKind
+from netcensus.inventory.models import Finding
+
+STATES = click.Choice([s.value for s in FindingState])
+SEVERITIES = click.Choice([s.value for s in Severity])
+ZONES = click.Choice([z.value for z in ZoneKind])
+PLATFORMS = click.Choice([p.value for p in Platform if p is not Platform.OTHER])
+MLPS_LEVEL = click.IntRange(1, 5)
+CONFIG_FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
+LIST_COLUMNS = (
+    "id",
+    "rule",
+    "severity",
+    "state",
+    "mlps_level",
+    "site",
+    "zone",
+    "subject",
+    "last_seen",
+)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _refresh_waivers(store: Store) -> None:
+    """An expired waiver reopens its finding before anyone looks (and the audit log says so)."""
+    with store.transaction() as session:
+        expire_waivers(session, _now())
+
+
+# -- check -----------------------------------------------------------------------------------
+
+
+@click.command()
+@click.option(
+    "--pack", "packs", multiple=True, metavar="P", help="Run only this pack (repeatable)."
+)
+@click.option("--site", "site_code", metavar="CODE", help="Only devices in this site's subtree.")
+@click.option(
+    "--level", type=MLPS_LEVEL, help="Only devices at this MLPS level (or: level of --config)."
+)
+@click.option("--config", "config_file", type=CONFIG_FILE,
+              help="Check one raw config file (no store): print verdicts.")  # fmt: skip
+@click.option("--platform", type=PLATFORMS, help="Platform of --config.")
+@json_option
+def check(
+    packs: tuple[str, ...],
+    site_code: str | None,
+    level: int | None,
+    config_file: Path | None,
+    platform: str | None,
+    as_json: bool,
+) -> None:
+    """Run the rule packs over the store (configs, store facts, topology) and update findings.
+
+    With --config FILE --platform P, check one configuration file without a store.
+    """
+    if config_file is not None:
+        if platform is None:
+            raise UserError("--config needs --platform (cisco_ios, huawei_vrp or hp_comware)")
+        if site_code:
+            raise UserError("--site applies to the store; a --config file has no site")
+        results = compliance_check.check_config_file(
+            config_file, Platform(platform), level=level or 3, packs=packs or None
+        )
+        rows = [
+            {"rule": r.rule_id, "verdict": r.verdict.value, "severity": r.severity.value,
+             "message": r.message,
+             "lines": ",".join(str(e.line) for e in r.evidence if e.line is not None)}
+            for r in results
+        ]  # fmt: skip
+        emit(rows, ("rule", "verdict", "severity", "message", "lines"), as_json=as_json,
+             title=f"{config_file.name} ({platform}, MLPS level {level or 3})")  # fmt: skip
+        return
+    if platform is not None:
+        raise UserError("--platform goes with --config FILE")
+    _check_store(packs=packs, site_code=site_code, level=level, as_json=as_json)
+
+
+@with_store
+def _check_store(
+    *, packs: tuple[str, ...], site_code: str | None, level: int | None, as_json: bool, store: Store
+) -> None:
+    report = compliance_check.run_check(
+        store, packs=packs or None, site_code=site_code, level=level, now=_now(),
+        actor=getpass.getuser(),
+    )  # fmt: skip
+    summary = report.as_dict()
+    if as_json:
+        emit_json(summary)
+        return
+    sync = report.sync
+    console.print(
+        f"checked {report.devices} device(s) with {report.rules} rule(s) from "
+        f"{', '.join(report.packs)}: {report.failures} failing, "
+        f"{report.not_evaluable} not evaluable"
+    )
+    console.print(
+        f"findings: {sync.opened} new, {sync.still_open} still open, {sync.resolved} resolved, "
+        f"{sync.reopened} reopened, {sync.waived} waived"
+    )
+
+
+# -- findings --------------------------------------------------------------------------------
+
+
+@click.group()
+def findings() -> None:
+    """List, show and export findings."""
+
+
+def _filters(func):  # type: ignore[no-untyped-def]
+    for option in reversed(
+        [
+            click.option("--state", "states", type=STATES, multiple=True,
+                         help="open / waived / resolved (repeatable; default open and waived)."),
+            click.option("--severity", type=SEVERITIES),
+            click.option("--rule", "rule_id", metavar="R", help="Rule id, AUTH-01 or NET-AUTH-01."),
+            click.option("--site", "site_code", metavar="CODE", help="Findings in this subtree."),
+            click.option("--zone", type=ZONES),
+            click.option("--level", type=MLPS_LEVEL, help="MLPS level of the subject."),
+            click.option("--include-not-evaluable", is_flag=True,
+                         help="Also show rules that could not be judged (missing data)."),
+        ]
+    ):  # fmt: skip
+        func = option(func)
+    return func
+
+
+def _filter(
+    states: tuple[str, ...],
+    severity: str | None,
+    rule_id: str | None,
+    site_code: str | None,
+    zone: str | None,
+    level: int | None,
+    include_not_evaluable: bool,
+) -> FindingFilter:
+    return FindingFilter(
+        states=[FindingState(s) for s in states] or [FindingState.OPEN, FindingState.WAIVED],
+        severity=Severity(severity) if severity else None,
+        rule_id=rule_id,
+        site_code=site_code,
+        zone=zone,
+        level=level,
+        include_not_evaluable=include_not_evaluable,
+    )
+
+
+def _rows(session: Session, flt: FindingFilter) -> list[dict[str, object]]:
+    today = _now().date()
+    return [finding_to_dict(f, today=today) for f in session.scalars(query_findings(flt))]
+
+
+@findings.command("list")
+@_filters
+@json_option
+@with_store
+def list_findings(as_json: bool, store: Store, **filters: object) -> None:
+    """List findings (failures; --include-not-evaluable adds rules that lacked data)."""
+    _refresh_waivers(store)
+    with store.session() as session:
+        rows = _rows(session, _filter(**filters))  # type: ignore[arg-type]
+    if as_json:
+        emit_json(rows)
+        return
+    emit(rows, LIST_COLUMNS, as_json=False, title=f"{len(rows)} finding(s)")
+
+
+@findings.command("show")
+@click.argument("finding_id", type=int)
+@json_option
+@with_store
+def show_finding(finding_id: int, as_json: bool, store: Store) -> None:
+    """One finding with its evidence: which device, port, MAC, seen when, on which side."""
+    _refresh_waivers(store)
+    with store.session() as session:
+        finding = session.get(Finding, finding_id)
+        if finding is None:
+            raise UserError(f"no finding with id {finding_id} (see `netcensus findings list`)")
+        row = finding_to_dict(finding, today=_now().date())
+    if as_json:
+        emit_json(row)
+        return
+    for key in ("rule", "severity", "state", "verdict", "mlps_level", "site", "zone", "device",
+                "subject", "first_seen", "last_seen", "resolved_at"):  # fmt: skip
+        if row[key] is not None:
+            console.print(f"[bold]{key}[/bold]: {row[key]}", highlight=False)
+    console.print(f"[bold]message[/bold]: {row['message']}", highlight=False)
+    waiver = row["waiver"]
+    if isinstance(waiver, dict):
+        console.print(
+            f"[bold]waiver[/bold]: by {waiver['by']} until {waiver['until']}: {waiver['reason']}",
+            highlight=False,
+        )
+    emit(
+        row["evidence"],  # type: ignore[arg-type]
+        ("kind", "device", "interface", "mac", "zone", "seen_at", "description"),
+        as_json=False,
+        title="evidence",
+    )
+
+
+@findings.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@_filters
+@with_store
+def export(fmt: str, out: Path, store: Store, **filters: object) -> None:
+    """Write findings with their evidence to a file for the assessor."""
+    if not out.parent.is_dir():
+        raise UserError(f"cannot write {out}: folder {out.parent} does not exist")
+    _refresh_waivers(store)
+    with store.session() as session:
+        rows = _rows(session, _filter(**filters))  # type: ignore[arg-type]
+    export_findings(rows, fmt, out)
+    console.print(f"wrote {len(rows)} finding(s) to {out}")
+
+
+# -- waive -----------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("finding_id", type=int)
+@click.option("--reason", required=True, help="Why the risk is accepted (kept in the audit log).")
+@click.option("--until", "until", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day the waiver holds (YYYY-MM-DD, in the future).")  # fmt: skip
+@click.option("--by", "by", help="Who accepts the risk (default: the login name).")
+@with_store
+def waive(finding_id: int, reason: str, until: dt.datetime, by: str | None, store: Store) -> None:
+    """Accept a finding's risk until a date; the finding reopens when the waiver expires."""
+    with store.transaction() as session:
+        waiver = waive_finding(
+            session, finding_id, reason=reason, until=until.date(),
+            by=by or getpass.getuser(), now=_now(),
+        )  # fmt: skip
+        rule = waiver.finding.rule_id
+    console.print(f"finding {finding_id} ({rule}) waived until {until.date().isoformat()}")
+
+
+# -- rules -----------------------------------------------------------------------------------
+
+
+@click.group()
+def rules() -> None:
+    """List and show compliance rules."""
+
+
+@rules.command("list")
+@click.option("--pack", "packs", multiple=True, metavar="P", help="Only this pack (repeatable).")
+@json_option
+def list_rules(packs: tuple[str, ...], as_json: bool) -> None:
+    """The rules of the installed packs."""
+    rows = [compliance_check.rule_summary(r) for r in compliance_check.load_rules(packs or None)]
+    emit(rows, ("id", "pack", "kind", "severity", "levels", "platforms", "title"), as_json=as_json)
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@json_option
+def show_rule(rule_id: str, as_json: bool) -> None:
+    """One rule: AUTH-01 or NET-AUTH-01."""
+    wanted = canonical_rule_id(rule_id)
+    matches = [r for r in compliance_check.load_rules(None) if r.rule.id == wanted]
+    if not matches:
+        raise UserError(f"no rule {wanted} in the installed packs (see `netcensus rules list`)")
+    details = [compliance_check.rule_details(r) for r in matches]
+    if as_json:
+        emit_json(details if len(details) > 1 else details[0])
+        return
+    for detail in details:
+        for key, value in detail.items():
+            if value not in (None, "", [], {}):
+                console.print(f"[bold]{key}[/bold]: {value}", highlight=False)
