@@ -1,5 +1,6 @@
 # Two commands: `make demo` and `make test`. Both work on a fresh machine.
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -24,11 +25,27 @@ system-deps:
 	  echo "installing Debian package snmp (net-snmp client tools)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq snmp >/dev/null; }
 
+# The demo lab sits under Shantou (4405), beside the example inventory's offices, so the
+# scan reaches only the simulated devices on 127.20.x.x and never the example's addresses.
+DEMO_ROOT := 4405
+NC := $(BIN)/netcensus
+
 demo: venv
-	$(BIN)/netcensus db upgrade
-	$(BIN)/netcensus sites import-divisions $(SHARED)/data/divisions/guangdong.json
-	$(BIN)/netcensus inventory load examples/guangdong
-	$(BIN)/netcensus sites list --under 4401 --level county
+	$(NC) db upgrade
+	$(NC) sites import-divisions $(SHARED)/data/divisions/guangdong.json
+	$(NC) inventory load examples/guangdong | tail -n 4
+	$(NC) sites list --under 4401 --level county
+	$(NC) lab up --root $(DEMO_ROOT) --preset small
+	eval "$$($(NC) lab status --env)" && \
+	  $(NC) inventory load $(NETCENSUS_HOME)/lab/inventory.yaml | tail -n 2 && \
+	  $(NC) scan --site $(DEMO_ROOT)
+	$(NC) check --site $(DEMO_ROOT)
+	$(NC) findings list --site $(DEMO_ROOT) --severity critical
+	@echo
+	@echo "The lab is still running. Explore with:"
+	@echo "  export NETCENSUS_HOME=$(NETCENSUS_HOME) PATH=$(CURDIR)/$(BIN):\$$PATH"
+	@echo "  netcensus devices list --site $(DEMO_ROOT); netcensus findings show ID; netcensus --help"
+	@echo "Stop it with: netcensus lab down"
 
 test: venv system-deps
 	$(BIN)/pytest

@@ -567,14 +567,18 @@ class IsolationAnalysis(Topology):
                 crossing = self.leads_outside(link) and (
                     zones[0] is None or zones[0].kind != ZoneKind.INTERNET
                 )
-                far = "the Internet"
             else:
                 crossing = None not in zones and zones[0].kind != zones[1].kind  # type: ignore[union-attr]
-                far = f"{self.devices[link.b.device_id].name} {link.b.name}"
             if not crossing:
                 continue
             # File it under the internal end when there is one: that is where it hurts.
             near = next((p for p in ends if self.port_side(p) == INT), link.a)
+            far_port = next((p for p in ends if p is not near), None)
+            far = (
+                "the Internet"
+                if far_port is None
+                else f"{self.devices[far_port.device_id].name} {far_port.name}"
+            )
             zone = self.zone_of(near)
             device = self.devices[near.device_id].name
             key = f"port:{device}/{near.name}"

@@ -389,7 +389,7 @@ class Target(Base):
 
 
 class Finding(Base):
-    """One (rule, subject) result that is not a pass; rebuilt by each check, keyed for idempotence."""
+    """A (rule, subject) result that is not a pass; rebuilt by each check, keyed for reruns."""
 
     __tablename__ = "findings"
     __table_args__ = (UniqueConstraint("rule_id", "subject_key"),)

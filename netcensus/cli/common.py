@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
@@ -19,8 +20,15 @@ from netcensus.settings import load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-console = Console()
-err_console = Console(stderr=True)
+def _console(stderr: bool = False) -> Console:
+    """Rich assumes 80 columns when output is piped; tables of device names need more."""
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, width=160 if piped else None)
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 
 def open_store(*, check: bool = True) -> Store:
@@ -67,7 +75,8 @@ def emit(
         return
     table = Table(title=title)
     for column in columns:
-        table.add_column(column)
+        # Fold rather than truncate: an engineer needs the whole device name or rule id.
+        table.add_column(column, overflow="fold")
     for row in materialised:
         table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
     console.print(table)

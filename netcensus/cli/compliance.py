@@ -33,17 +33,7 @@ ZONES = click.Choice([z.value for z in ZoneKind])
 PLATFORMS = click.Choice([p.value for p in Platform if p is not Platform.OTHER])
 MLPS_LEVEL = click.IntRange(1, 5)
 CONFIG_FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
-LIST_COLUMNS = (
-    "id",
-    "rule",
-    "severity",
-    "state",
-    "mlps_level",
-    "site",
-    "zone",
-    "subject",
-    "last_seen",
-)
+LIST_COLUMNS = ("id", "rule", "severity", "state", "mlps_level", "zone", "subject", "message")
 
 
 def _now() -> dt.datetime:
