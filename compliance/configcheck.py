@@ -10,7 +10,6 @@ store (see ``storecheck``).
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from netcensus.compliance.evaluators.common import (
     ParsedConfig,
     Section,
     combine,
+    compiled,
     default_evidence,
     failed,
     not_applicable,
@@ -130,7 +130,7 @@ def evaluate_value(
     """Kind ``value``: the captured number compared with a parameter or constant."""
     bound = float(_param(params, check.param)) if check.param else float(check.value or 0)
     compare = _OPS[check.op]
-    regex = re.compile(check.pattern)
+    regex = compiled(check.pattern)
 
     def judge(lines: list[Any], where: str) -> Judgement:
         for line in lines:
@@ -233,6 +233,8 @@ def with_data(
     config: Judgement, parts: Iterable[Any], platform: Platform, data: DataSource | None
 ) -> Judgement:
     """G3: config passed (or NE) → each Data part decides; a missing required one → NE."""
+    if not parts:
+        return config
     results = [config]
     for part in parts:
         if isinstance(part, DataCheck):

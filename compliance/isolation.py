@@ -336,7 +336,8 @@ class IsolationAnalysis(Topology):
                     "endpoint",
                     f"mac:{mac}",
                     f"host {mac} is plugged into both the internal and the external network "
-                    f"(一机两用): seen on {len(evidence)} access port(s) on both sides",
+                    f"(一机两用): learned on {sum(e.interface is not None for e in evidence)} "
+                    f"access port(s), {sum(e.interface is None for e in evidence)} ARP entries",
                     self._device_id(inside.device),
                     evidence,
                 )

@@ -25,6 +25,8 @@ _HASH_DEFAULT = re.compile(
     r"^ip route-static (?:vpn-instance \S+ )?0\.0\.0\.0 (?:0\.0\.0\.0|0) (?P<first>\S+)"
     r"(?: (?P<second>\d+\.\d+\.\d+\.\d+))?"
 )
+_IOS_NAT = r"^ip nat outside$"
+_HASH_NAT = r"^nat outbound\b"
 _UNTRUST = re.compile(r"(?i)\b(untrust|outside)\b")
 
 
@@ -87,9 +89,11 @@ def _carries_default(
 def _zone_members(cfg: ParsedConfig) -> set[str]:
     """Interfaces put in a firewall zone named untrust/outside (IOS ZBF, VRP, Comware)."""
     members: set[str] = set()
-    for section in cfg.sections(r"^interface \S+"):
-        if section.has(r"^zone-member security (?i:outside|untrust)\b"):
-            members.add(section.name.split(maxsplit=1)[1])
+    zone_member = r"^zone-member security (?i:outside|untrust)\b"
+    if cfg.has(zone_member):  # rare: otherwise no need to look into every interface
+        for section in cfg.sections(r"^interface \S+"):
+            if section.has(zone_member):
+                members.add(section.name.split(maxsplit=1)[1])
     for zone in cfg.sections(r"^(firewall zone|security-zone name|zone name) \S+"):
         if _UNTRUST.search(zone.name):
             for line in zone.lines(r"^(add|import) interface (\S+)"):
@@ -106,6 +110,12 @@ def boundary_interfaces(cfg: ParsedConfig, facts: Facts) -> list[BoundaryInterfa
     >>> [(b.name, b.heuristic) for b in boundary_interfaces(cfg, Facts(Platform.CISCO_IOS))]
     [('Gi0/0', True)]
     """
+    # Several rules ask (services, filters, uRPF, LLDP): work it out once per device.
+    key = ("boundary-interfaces", facts.boundary_interfaces)
+    return list(cfg.derived(key, lambda: _boundary_interfaces(cfg, facts)))
+
+
+def _boundary_interfaces(cfg: ParsedConfig, facts: Facts) -> list[BoundaryInterface]:
     sections = [
         s
         for s in cfg.sections(_INTERFACE)
@@ -120,29 +130,42 @@ def boundary_interfaces(cfg: ParsedConfig, facts: Facts) -> list[BoundaryInterfa
         ]
     targets = _default_route_targets(cfg)
     zoned = _zone_members(cfg)
+    nat: str | None = _IOS_NAT if cfg.platform is Platform.CISCO_IOS else _HASH_NAT
+    if not cfg.has(nat):
+        nat = None  # no NAT line anywhere: no need to look in every interface
     found: list[BoundaryInterface] = []
     for section in sections:
         name = section.name.split()[1]
-        reason = _heuristic_reason(cfg.platform, section, name, targets, zoned)
+        reason = _heuristic_reason(cfg.platform, section, name, targets, zoned, nat)
         if reason:
             found.append(BoundaryInterface(section, f"config heuristic: {reason}", True))
     return found
 
 
 def _heuristic_reason(
-    platform: Platform, section: Section, name: str, targets: list[str], zoned: set[str]
+    platform: Platform,
+    section: Section,
+    name: str,
+    targets: list[str],
+    zoned: set[str],
+    nat: str | None,
 ) -> str | None:
-    if platform is Platform.CISCO_IOS and section.has(r"^ip nat outside$"):
-        return "ip nat outside"
-    if platform is not Platform.CISCO_IOS and section.has(r"^nat outbound\b"):
-        return "nat outbound"
+    """Why a config says this interface faces outside, or None.
+
+    ``nat`` is the platform's outside-NAT pattern, None when the config has no such line.
+    """
+    if nat is not None and section.has(nat):
+        return "ip nat outside" if nat == _IOS_NAT else "nat outbound"
     if name in zoned:
         return "firewall zone untrust/outside"
+    if not targets:
+        return None  # no default route: no interface carries it
     if re.match(r"(?i)(loopback|null|vlan|vlanif|vlan-interface|tunnel)", name):
         return None
     address = _routed_address(section) if platform is Platform.CISCO_IOS else _hash_address(section)
-    public = address is not None and not is_private(str(address.ip))
-    if public and _carries_default(name, address, targets):
+    if address is None or is_private(str(address.ip)):
+        return None
+    if _carries_default(name, address, targets):
         return f"public address {address.ip} carrying the default route"
     return None
 

@@ -1,6 +1,6 @@
 """What every config evaluator shares: the parsed config, the device facts, the verdict type.
 
-Configs are parsed once with ciscoconfparse2 (IOS-style indentation). Huawei VRP and H3C
+Configs are parsed once into an IOS-style indentation tree (``configtree``). Huawei VRP and H3C
 Comware print ``#`` between blocks and Comware 7 indents global commands by one space
 (`` sysname sw1``), which an indentation parser would read as children of the block
 above; ``ParsedConfig`` re-bases each ``#``-delimited block to column 0 first (keeping
@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import Any, TypeVar
 
-from ciscoconfparse2 import CiscoConfParse
-
+from netcensus.compliance.evaluators.configtree import ConfigTree, Node
 from netcensus.compliance.parameters import Parameters
 from netcensus.compliance.platform_facts import Release, ReleaseDefault, release_default
 from netcensus.compliance.results import Evidence
@@ -56,7 +55,12 @@ def default_evidence(description: str) -> Evidence:
     return Evidence(kind="default", description=description)
 
 
-_ORDER = (Verdict.FAIL, Verdict.NOT_EVALUABLE, Verdict.PASS, Verdict.NOT_APPLICABLE)
+_RANK = {
+    verdict: rank
+    for rank, verdict in enumerate(
+        (Verdict.FAIL, Verdict.NOT_EVALUABLE, Verdict.PASS, Verdict.NOT_APPLICABLE)
+    )
+}
 
 
 def combine(parts: Iterable[Judgement], empty: Judgement) -> Judgement:
@@ -72,13 +76,16 @@ def combine(parts: Iterable[Judgement], empty: Judgement) -> Judgement:
     'no vty'
     """
     parts = list(parts)
-    for verdict in _ORDER:
-        deciding = [p for p in parts if p.verdict is verdict]
-        if deciding:
-            messages = list(dict.fromkeys(p.message for p in deciding if p.message))
-            evidence = [e for p in deciding for e in p.evidence]
-            return Judgement(verdict, "; ".join(messages), evidence)
-    return empty
+    if not parts:
+        return empty
+    if len(parts) == 1:  # most rules: one check, one judgement
+        (only,) = parts
+        return Judgement(only.verdict, only.message, list(only.evidence))
+    verdict = min((p.verdict for p in parts), key=_RANK.__getitem__)
+    deciding = [p for p in parts if p.verdict is verdict]
+    messages = list(dict.fromkeys(p.message for p in deciding if p.message))
+    evidence = [e for p in deciding for e in p.evidence]
+    return Judgement(verdict, "; ".join(messages), evidence)
 
 
 # --------------------------------------------------------------------------- secrets
@@ -92,6 +99,7 @@ _SECRET = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)  # evidence lines repeat across rules and devices
 def mask_secrets(text: str) -> str:
     """Config text safe to show: the value after a secret keyword becomes ``<redacted>``.
 
@@ -136,14 +144,15 @@ _VRP_BANNER = re.compile(
     r"^\s*header (?P<kind>[\w-]+)(?: information)? +(?P<delim>\S)(?P<rest>.*)$"
 )
 _HASH_PLATFORMS = (Platform.HUAWEI_VRP, Platform.HP_COMWARE)
-
-
-def _indent(raw: str) -> int:
-    return len(raw) - len(raw.lstrip(" "))
+_T = TypeVar("_T")
 
 
 class ParsedConfig:
-    """A running config, parsed once; lines are matched on their text without indentation."""
+    """A running config, parsed once; lines are matched on their text without indentation.
+
+    Every rule of a device queries the same object, so answers are kept: a pattern asked
+    twice (``^line vty``, ``^interface \\S+`` …) is searched once per device.
+    """
 
     def __init__(self, text: str, platform: Platform):
         self.platform = platform
@@ -154,18 +163,20 @@ class ParsedConfig:
         if platform in _HASH_PLATFORMS:
             normalized = self._rebase_blocks(normalized)
         # "!" is a comment on every platform (RANCID/Oxidized headers, VRP remarks).
-        parsed = CiscoConfParse(
-            normalized, syntax="ios", comment_delimiters=sorted({self.comment, "!"})
-        )
-        self._objs = _snapshot(parsed)
+        self._tree = ConfigTree(normalized, "".join(sorted({self.comment, "!"})))
+        self._lines: dict[tuple[str | re.Pattern[str], bool], list[Line]] = {}
+        self._sections: dict[str | re.Pattern[str], list[Section]] = {}
+        self._blocks: dict[int, Section] = {}
+        self._derived: dict[Hashable, Any] = {}
 
     # -- preprocessing (line numbers never change)
 
     def _hide_banners(self, lines: list[str]) -> list[str]:
         pattern = _IOS_BANNER if self.platform is Platform.CISCO_IOS else _VRP_BANNER
+        keyword = "banner" if self.platform is Platform.CISCO_IOS else "header"
         i = 0
         while i < len(lines):
-            match = pattern.match(lines[i])
+            match = pattern.match(lines[i]) if keyword in lines[i] else None
             if not match:
                 i += 1
                 continue
@@ -183,8 +194,8 @@ class ParsedConfig:
                 body = [rest.split(delim)[0]]
             start = Line(i + 1, lines[i].strip())
             self.banners.append(Banner(match.group("kind"), start, "\n".join(body).strip()))
-            # The header goes too: ciscoconfparse2 would look for the closing delimiter
-            # itself and swallow the rest of the config as banner text.
+            # The header goes too: left in place, the tree (like ciscoconfparse2) would look
+            # for the closing delimiter itself and hang the banner text under it.
             for j in range(i, min(end, len(lines) - 1) + 1):
                 lines[j] = self.comment
             i = end + 1
@@ -194,120 +205,135 @@ class ParsedConfig:
         out: list[str] = []
         base: int | None = None
         for raw in lines:
-            stripped = raw.strip()
+            body = raw.lstrip(" ")
+            stripped = body.strip()
             if raw.startswith("#") or stripped in {"return", "!"}:
                 base = None  # a column-0 "#" closes every block
                 out.append(raw)
                 continue
-            if not stripped or stripped.startswith(("#", "!")):
+            if not stripped or stripped[0] in "#!":
                 out.append(raw)
                 continue
+            indent = len(raw) - len(body)
             if base is None:
-                base = _indent(raw)
-            out.append(raw[min(base, _indent(raw)) :])
+                base = indent
+            out.append(raw[min(base, indent) :] if indent else raw)
         return out
 
     # -- queries
 
+    def _matching(self, pattern: str | re.Pattern[str], top: bool) -> list[Line]:
+        found = self._lines.get((pattern, top))
+        if found is None:
+            nodes = self._tree.matching(compiled(pattern))
+            found = [_line(n) for n in nodes if not top or n.indent == 0]
+            self._lines[(pattern, top)] = found
+        return found
+
     def lines(self, pattern: str | re.Pattern[str], *, top: bool = False) -> list[Line]:
         """Every non-comment line whose text matches ``pattern`` (``top``: global lines only)."""
-        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
-        return [
-            node.line
-            for node in self._objs
-            if (not top or node.indent == 0) and regex.search(node.line.text)
-        ]
+        return list(self._matching(pattern, top))
 
     def first(self, pattern: str | re.Pattern[str], *, top: bool = False) -> Line | None:
-        found = self.lines(pattern, top=top)
+        found = self._matching(pattern, top)
         return found[0] if found else None
 
     def has(self, pattern: str | re.Pattern[str], *, top: bool = False) -> bool:
-        return self.first(pattern, top=top) is not None
+        return bool(self._matching(pattern, top))
 
     def sections(self, pattern: str | re.Pattern[str]) -> list[Section]:
         """Every block whose header line matches ``pattern`` (at any depth)."""
-        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
-        return [Section(node) for node in self._objs if regex.search(node.line.text)]
+        found = self._sections.get(pattern)
+        if found is None:
+            nodes = self._tree.matching(compiled(pattern))
+            found = self._sections[pattern] = [self._block(n) for n in nodes]
+        return list(found)
+
+    def _block(self, node: Node) -> Section:
+        """One Section per block, whichever pattern found it (no reference back to self:
+        a config then needs no garbage collector pass to be freed)."""
+        block = self._blocks.get(node.position)
+        if block is None:
+            block = self._blocks[node.position] = Section(node, self._tree)
+        return block
+
+    def derived(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """A fact several rules derive from this config (boundary interfaces …), made once.
+
+        Callers must not change what they get back.
+        """
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]  # type: ignore[no-any-return]
 
     @cached_property
     def text(self) -> str:
         return "\n".join(self.raw_lines)
 
 
-@dataclass
-class _Node:
-    """One config line and its children, copied out of ciscoconfparse2 once (its objects
-    log and type-check every attribute access, far too slow to query repeatedly)."""
-
-    line: Line
-    indent: int
-    children: list[_Node] = field(default_factory=list)
-
-    def descendants(self) -> Iterator[_Node]:
-        for child in self.children:
-            yield child
-            yield from child.descendants()
+_COMPILED: dict[str, re.Pattern[str]] = {}
+_MAX_COMPILED = 20_000  # patterns made from names in configs (ACLs) must not pile up
 
 
-def _snapshot(parsed: CiscoConfParse) -> list[_Node]:
-    nodes: dict[int, _Node] = {}
-    for obj in parsed.objs:
-        if obj.is_comment or not obj.text.strip():
-            continue
-        # Runs of spaces (`deny   ip any any`) are one separator to the device, so to rules too.
-        node = _Node(Line(obj.linenum + 1, " ".join(obj.text.split())), obj.indent)
-        nodes[obj.linenum] = node
-        parent = obj.parent
-        if parent is not obj and parent.linenum in nodes:
-            nodes[parent.linenum].children.append(node)
-    return list(nodes.values())
+def compiled(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
+    """A rule's pattern, compiled once per process (packs and evaluators give text)."""
+    if isinstance(pattern, re.Pattern):
+        return pattern
+    regex = _COMPILED.get(pattern)
+    if regex is None:
+        if len(_COMPILED) >= _MAX_COMPILED:
+            _COMPILED.clear()
+        regex = _COMPILED[pattern] = re.compile(pattern)
+    return regex
+
+
+def _line(node: Node) -> Line:
+    if node.line is None:
+        node.line = Line(node.number, node.text)
+    return node.line  # type: ignore[no-any-return]
 
 
 class Section:
     """A block: its header line and everything indented under it."""
 
-    def __init__(self, node: _Node | None):
-        self._obj = node
-        self.header = node.line if node is not None else Line(0, "")
+    def __init__(self, node: Node | None, tree: ConfigTree | None):
+        self._node = node
+        self._tree = tree
+        self.header = _line(node) if node is not None else Line(0, "")
 
     @classmethod
     def implicit(cls, header: str) -> Section:
         """A block the platform always has but the config does not show (all defaults)."""
-        section = cls(None)
+        section = cls(None, None)
         section.header = Line(0, header)
         return section
 
-    @cached_property
-    def _children(self) -> list[Line]:
-        if self._obj is None:
+    def _found(self, pattern: str | re.Pattern[str]) -> list[Node]:
+        if self._node is None or self._tree is None:
             return []
-        return [node.line for node in self._obj.descendants()]
+        return self._tree.within(self._node, compiled(pattern))
 
     def lines(self, pattern: str | re.Pattern[str]) -> list[Line]:
-        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
-        return [line for line in self._children if regex.search(line.text)]
+        return [_line(node) for node in self._found(pattern)]
 
     def first(self, pattern: str | re.Pattern[str]) -> Line | None:
-        found = self.lines(pattern)
-        return found[0] if found else None
+        found = self._found(pattern)
+        return _line(found[0]) if found else None
 
     def has(self, pattern: str | re.Pattern[str]) -> bool:
-        return self.first(pattern) is not None
+        return bool(self._found(pattern))
 
     def sections(self, pattern: str | re.Pattern[str]) -> list[Section]:
         """Nested blocks (e.g. an OSPF area inside its process) whose header matches."""
-        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
-        if self._obj is None:
-            return []
-        return [Section(node) for node in self._obj.descendants() if regex.search(node.line.text)]
+        return [Section(node, self._tree) for node in self._found(pattern)]
 
     @property
     def name(self) -> str:
         return self.header.text
 
     def __iter__(self) -> Iterator[Line]:
-        return iter(self._children)
+        descendants = self._node.descendants() if self._node is not None else []
+        return iter([_line(n) for n in descendants])
 
 
 # --------------------------------------------------------------------------- facts
