@@ -34,6 +34,7 @@ class Command:
     render: Callable[[LabDevice, str], str] | None = None
     action: str | None = None
     privileged: bool = False  # IOS: only at the "#" prompt
+    switch_only: bool = False  # unknown on a device without switch ports
 
 
 def _r(fn: Callable[[LabDevice], str]) -> Callable[[LabDevice, str], str]:
@@ -56,6 +57,12 @@ IOS_COMMANDS = [
     Command("sh[ow] ip arp", _r(d.ios_show_ip_arp)),
     Command("sh[ow] arp", _r(d.ios_show_ip_arp)),
     Command("sh[ow] inv[entory]", _r(d.ios_show_inventory)),
+    Command("sh[ow] vl[an]", d.ios_show_vlan, switch_only=True),
+    Command(
+        "sh[ow] vl[an] br[ief]",
+        lambda device, config: d.ios_show_vlan(device, config, brief=True),
+        switch_only=True,
+    ),
     Command("sh[ow] run[ning-config]", d.ios_show_running_config, privileged=True),
     Command("sh[ow] start[up-config]", None, "show-startup", privileged=True),
     Command("sh[ow] priv[ilege]", None, "show-privilege"),

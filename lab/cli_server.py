@@ -33,7 +33,7 @@ from types import TracebackType
 import asyncssh
 
 from netcensus.lab import cli_commands as cc
-from netcensus.lab.dialects import hostname
+from netcensus.lab.dialects import hostname, is_switch
 from netcensus.lab.state import LabDevice, LabState
 
 SAVED_CONFIG_DIR = "saved-configs"
@@ -186,8 +186,10 @@ class CliSession:
         prompt_width = len(self.prompt())
         if command is None:
             return cc.error_text(self.platform, match, prompt_width)
-        if command.privileged and not (self.privileged or from_config):
-            # User EXEC has "show" but not this show command; the rest do not exist there.
+        no_switch = command.switch_only and not is_switch(self.runtime.device)
+        if no_switch or (command.privileged and not (self.privileged or from_config)):
+            # User EXEC has "show" but not this show command (nor a router "show vlan");
+            # the rest do not exist there.
             words = list(re.finditer(r"\S+", line))
             column = words[1].start() if command.pattern.startswith("sh") else 0
             return cc.error_text(

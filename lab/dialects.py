@@ -193,7 +193,7 @@ def ios_show_version(device: LabDevice, config: str = "") -> str:
         "ports": len(device.interfaces),
     }
     text = _IOS_VERSION.format(**values)
-    if any(i.mode in ("access", "trunk") for i in device.interfaces):
+    if is_switch(device):
         text += _IOS_VERSION_SWITCH.format(**values)
     return text + "\nConfiguration register is 0xF\n"
 
@@ -364,6 +364,74 @@ def ios_show_inventory(device: LabDevice) -> str:
 def ios_show_running_config(device: LabDevice, config: str) -> str:
     size = len(config.encode())
     return f"Building configuration...\n\nCurrent configuration : {size} bytes\n{config}"
+
+
+def is_switch(device: LabDevice) -> bool:
+    """Has switch ports: IOS then shows the switch block in ``show version`` and a VLAN table."""
+    return any(i.mode in ("access", "trunk") for i in device.interfaces)
+
+
+# Token Ring / FDDI VLANs every Catalyst lists: id, name, type, STP.
+_IOS_LEGACY_VLANS = [
+    (1002, "fddi-default", "fddi", "-"),
+    (1003, "token-ring-default", "tr", "-"),
+    (1004, "fddinet-default", "fdnet", "ieee"),
+    (1005, "trnet-default", "trnet", "ibm"),
+]
+_IOS_VLAN_TAIL = """
+Remote SPAN VLANs
+------------------------------------------------------------------------------
+
+
+Primary Secondary Type              Ports
+------- --------- ----------------- ------------------------------------------
+"""
+
+
+def ios_vlans(device: LabDevice, config: str) -> dict[int, str]:
+    """VLAN id -> name: VLAN 1, the configured ``vlan N`` / `` name X``, the access ports'."""
+    names = {1: "default"}
+    for vlan, name in re.findall(r"^vlan (\d+)\n(?: name (\S+))?", config, re.M):
+        names[int(vlan)] = name or f"VLAN{int(vlan):04d}"
+    for i in device.interfaces:
+        if i.mode == "access":
+            names.setdefault(i.vlan, f"VLAN{i.vlan:04d}")
+    return dict(sorted(names.items()))
+
+
+def ios_show_vlan(device: LabDevice, config: str, brief: bool = False) -> str:
+    """``show vlan [brief]``: access ports by VLAN, four to a line; trunks are not listed."""
+    lines = [
+        "",
+        "VLAN Name                             Status    Ports",
+        "---- -------------------------------- --------- -------------------------------",
+    ]
+    vlans = ios_vlans(device, config)
+    for vlan, name in vlans.items():
+        ports = [
+            short_name("cisco_ios", i.name)
+            for i in device.interfaces
+            if i.mode == "access" and i.vlan == vlan
+        ]
+        rows = [", ".join(ports[n : n + 4]) for n in range(0, len(ports), 4)] or [""]
+        lines.append(_row([vlan, name, "active", rows[0]], [5, 33, 10]))
+        lines += [" " * 48 + row for row in rows[1:]]
+    lines += [_row([vlan, name, "act/unsup"], [5, 33]) for vlan, name, _, _ in _IOS_LEGACY_VLANS]
+    if brief:
+        return "\n".join(lines) + "\n"
+    lines += [
+        "",
+        "VLAN Type  SAID       MTU   Parent RingNo BridgeNo Stp  BrdgMode Trans1 Trans2",
+        "---- ----- ---------- ----- ------ ------ -------- ---- -------- ------ ------",
+    ]
+    types = [(vlan, "enet", "-") for vlan in vlans]
+    types += [(vlan, kind, stp) for vlan, _, kind, stp in _IOS_LEGACY_VLANS]
+    widths = [5, 6, 11, 6, 7, 7, 9, 5, 9, 7]
+    lines += [
+        _row([vlan, kind, 100000 + vlan, 1500, "-", "-", "-", stp, "-", 0, 0], widths)
+        for vlan, kind, stp in types
+    ]
+    return "\n".join(lines) + "\n" + _IOS_VLAN_TAIL
 
 
 # --------------------------------------------------------------------------- Huawei VRP

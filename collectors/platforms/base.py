@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -137,9 +137,13 @@ class PlatformSpec(BaseModel):
     ansible_network_os: str | None
     ntc_platform: str
     sys_object_id_prefixes: tuple[str, ...]
-    # netmiko runs this itself in session_preparation; kept here so the file says it all.
-    disable_paging: str
-    prompt_terminators: str  # characters ending the prompt: ">#" on IOS, ">]" on VRP/Comware
+    disable_paging: str  # sent once after login, before any show/display command
+    # A whole prompt line in any view, the hostname in the group ``name``: reads end when
+    # the device waits at such a line (with this device's name), never after a fixed wait.
+    prompt_pattern: str
+    # Questions a device may ask right after login (regex → what to type before Enter),
+    # answered so nothing changes: Comware "Press Y or ENTER to continue", VRP "Change now?".
+    login_questions: dict[str, str] = {}
     logout_command: str  # ends the session politely ("exit" / "quit")
     config_command: str
     # IOS shows the running config only at the privileged (#) prompt: enter it first.
@@ -154,11 +158,42 @@ class PlatformSpec(BaseModel):
     secrets: tuple[SecretRule, ...]
     netmiko_options: dict[str, Any] = {}
 
+    @field_validator("prompt_pattern")
+    @classmethod
+    def _prompt_names_the_host(cls, value: str) -> str:
+        if "name" not in re.compile(value).groupindex:
+            raise ValueError(f"prompt pattern needs a (?P<name>…) group: {value}")
+        return value
+
+    @cached_property
+    def prompt_regex(self) -> re.Pattern[str]:
+        return re.compile(self.prompt_pattern)
+
+    @cached_property
+    def login_question_regex(self) -> re.Pattern[str] | None:
+        if not self.login_questions:
+            return None
+        return re.compile("|".join(f"(?:{q})" for q in self.login_questions))
+
+    def login_answer(self, question: str) -> str:
+        """What to type (before Enter) for a login question ``login_question_regex`` found."""
+        return next(a for q, a in self.login_questions.items() if re.search(q, question))
+
     @cached_property
     def noise_pattern(self) -> re.Pattern[str] | None:
         if not self.config_noise:
             return None
         return re.compile("|".join(f"(?:{n})" for n in self.config_noise))
+
+
+@cache
+def command_echo(command: str) -> re.Pattern[str]:
+    r"""A device's echo of a typed command, even where a narrow terminal wrapped it.
+
+    >>> bool(command_echo("display arp").search("<sw1>display a\r\nrp\r\n"))
+    True
+    """
+    return re.compile("[\r\n]*".join(map(re.escape, command)) + r"[ \t\r]*\n")
 
 
 # A secret value that is not already one of our markers, so redaction is idempotent.

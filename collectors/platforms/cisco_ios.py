@@ -21,7 +21,8 @@ PLATFORM = PlatformSpec(
     ntc_platform="cisco_ios",
     sys_object_id_prefixes=("1.3.6.1.4.1.9",),
     disable_paging="terminal length 0",
-    prompt_terminators=">#",
+    # "r1>", "r1#", "r1(config-if)#"
+    prompt_pattern=r"(?P<name>[^\s#>()]+)(?:\([^)\n]*\))?[>#]",
     logout_command="exit",
     config_command="show running-config",
     config_needs_enable=True,

@@ -22,7 +22,9 @@ PLATFORM = PlatformSpec(
     ntc_platform="hp_comware",
     sys_object_id_prefixes=("1.3.6.1.4.1.25506", "1.3.6.1.4.1.11.2.3.7.11"),
     disable_paging="screen-length disable",
-    prompt_terminators=">]",
+    # "<sw1>", "[sw1]", "[sw1-Vlan-interface1]"; RBM_P/RBM_S on firewall HA pairs
+    prompt_pattern=r"(?:RBM_[A-Z])?[<\[](?P<name>[^\n<>\[\]]+)[>\]]",
+    login_questions={r"Press Y or ENTER to continue": ""},  # after a login banner
     logout_command="quit",
     config_command="display current-configuration",
     unsupported_markers=(

@@ -22,7 +22,9 @@ PLATFORM = PlatformSpec(
     ntc_platform="huawei_vrp",
     sys_object_id_prefixes=("1.3.6.1.4.1.2011",),
     disable_paging="screen-length 0 temporary",
-    prompt_terminators=">]",
+    # "<sw1>", "[sw1]", "[~sw1-GigabitEthernet0/0/1]"; HRP_M/HRP_S on firewall HA pairs
+    prompt_pattern=r"(?:HRP_[A-Z])?[<\[][~*]?(?P<name>[^\n<>\[\]]+)[>\]]",
+    login_questions={r"Change now\?|Please choose": "N"},  # a password-change offer
     logout_command="quit",
     config_command="display current-configuration",
     config_noise=(r"^!Last configuration was (?:updated|saved) at",),

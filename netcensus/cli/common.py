@@ -20,6 +20,7 @@ from netcensus.settings import load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
 def _console(stderr: bool = False) -> Console:
     """Rich assumes 80 columns when output is piped; tables of device names need more."""
     stream = sys.stderr if stderr else sys.stdout

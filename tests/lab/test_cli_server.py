@@ -440,3 +440,15 @@ def test_config_mode_banners_and_views(tmp_path: Path) -> None:
     vrp.handle("sysname sz-acc-99")
     vrp.handle("return")
     assert vrp.prompt() == "<sz-acc-99>"
+
+
+def test_only_an_ios_device_with_switch_ports_has_show_vlan(tmp_path: Path) -> None:
+    switch = CliSession(DeviceRuntime(ios_device(), tmp_path))
+    assert "10   VLAN0010" in switch.handle("show vlan brief")  # user EXEC is enough
+    router_device = ios_device()
+    for interface in router_device.interfaces:
+        interface.mode = "routed"
+    router = CliSession(DeviceRuntime(router_device, tmp_path))
+    assert router.handle("show vlan") == (
+        " " * len("gz-core-01>show ") + "^\n% Invalid input detected at '^' marker.\n"
+    )

@@ -347,3 +347,19 @@ def test_ios_banner_block_replaces_the_old_banner() -> None:
     assert "old text" not in lines
     start = lines.index("banner motd ^C")
     assert lines[start : start + 3] == ["banner motd ^C", "Authorized access only", "^C"]
+
+
+def test_ios_show_vlan_parses_to_the_access_ports_and_configured_names() -> None:
+    dev = ios_device()
+    config = _apply("cisco_ios", dev.running_config, ["vlan 10", "name users", "exit"])
+    match = cc.match_command(cc.IOS_COMMANDS, "sh vl br")
+    assert match.command is not None and match.command.pattern == "sh[ow] vl[an] br[ief]"
+    for command, brief in (("show vlan", False), ("show vlan brief", True)):
+        text = d.ios_show_vlan(dev, config, brief=brief)
+        assert ("VLAN Type  SAID" in text) is not brief
+        parsed = parse_output(platform="cisco_ios", command=command, data=text)
+        assert [(r["vlan_id"], r["vlan_name"], r["interfaces"]) for r in parsed[:2]] == [
+            ("1", "default", ["Gi1/0/3"]),  # trunk Gi1/0/1 is not listed, as on IOS
+            ("10", "users", ["Gi1/0/2", "Gi1/0/4"]),
+        ]
+        assert [r["vlan_id"] for r in parsed[2:]] == ["1002", "1003", "1004", "1005"]
