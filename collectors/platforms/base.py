@@ -219,3 +219,45 @@ def typed_value(types: str, value: str = VALUE) -> str:
     (None, 'hunter2')
     """
     return rf"(?: (?P<type>{types}))? (?P<secret>(?!(?:{types}) \S){value})"
+
+
+# Huawei VRP and H3C Comware share their lineage and these secret-bearing lines: SNMP
+# communities (also as trap security names), SNMPv3 user keys, routing-protocol and NTP
+# authentication keys ("authentication-mode md5 1 cipher X"), PSKs / key-strings and
+# public-key blocks. Each platform file appends them after its own rules.
+SNMP_AGENT_FAMILY_SECRETS: tuple[SecretRule, ...] = (
+    SecretRule(
+        kind=SecretKind.COMMUNITY,
+        regex=r"^\s*snmp-agent community (?:read|write)" + typed_value("cipher|simple", VRP_VALUE),
+    ),
+    SecretRule(
+        kind=SecretKind.COMMUNITY,
+        regex=r"^\s*snmp-agent target-host .*?\bsecurityname"
+        + typed_value("cipher|simple", VRP_VALUE),
+    ),
+    SecretRule(
+        kind=SecretKind.SNMP_USER_KEY,
+        regex=r"^\s*snmp-agent usm-user v3 .*?\bauthentication-mode \S+"
+        + typed_value("cipher|simple", VRP_VALUE)
+        + rf"(?: privacy-mode \S+(?: (?:cipher|simple))? (?P<secret2>{VRP_VALUE}))?",
+    ),
+    SecretRule(
+        kind=SecretKind.KEY,
+        regex=r"^.*?\b(?:area-|domain-)?authentication-mode "
+        r"(?:simple|md5|hmac-md5|hmac-sha256|hmac-sha1)(?: \d+)?"
+        + typed_value("cipher|plain|simple", VRP_VALUE),
+        untyped_is_cleartext=True,
+    ),
+    SecretRule(
+        kind=SecretKind.KEY,
+        regex=r"^\s*(?:pre-shared-key(?: .*?\bkey)?|key-string)"
+        + typed_value("cipher|plain|simple", VRP_VALUE),
+        untyped_is_cleartext=True,
+    ),
+    SecretRule(
+        kind=SecretKind.BLOCK,
+        regex=r"^\s*public-key-code begin[^\n]*\n"
+        r"(?P<secret>(?:(?!\s*public-key-code end)(?!\s*<redacted)[^\n]*\n)+)"
+        r"(?=\s*public-key-code end)",
+    ),
+)

@@ -2,6 +2,7 @@
 
 from netcensus.collectors.platforms.base import (
     ENCRYPTION,
+    SNMP_AGENT_FAMILY_SECRETS,
     VRP_VALUE,
     CommandSpec,
     Part,
@@ -100,51 +101,15 @@ PLATFORM = PlatformSpec(
             untyped_is_cleartext=True,
         ),
         SecretRule(
-            kind=SecretKind.COMMUNITY,
-            regex=r"^\s*snmp-agent community (?:read|write)"
-            + typed_value("cipher|simple", VRP_VALUE),
-        ),
-        # Trap targets name the v1/v2c community as their security name.
-        SecretRule(
-            kind=SecretKind.COMMUNITY,
-            regex=r"^\s*snmp-agent target-host .*?\bsecurityname"
-            + typed_value("cipher|simple", VRP_VALUE),
-        ),
-        SecretRule(
-            kind=SecretKind.SNMP_USER_KEY,
-            regex=r"^\s*snmp-agent usm-user v3 .*?\bauthentication-mode \S+"
-            + typed_value("cipher|simple", VRP_VALUE)
-            + rf"(?: privacy-mode \S+(?: (?:cipher|simple))? (?P<secret2>{VRP_VALUE}))?",
-        ),
-        SecretRule(
             kind=SecretKind.KEY,
             regex=r"^\s*(?:(?:hwtacacs|radius)-server )?shared-key"
             + typed_value("cipher|simple", VRP_VALUE),
-            untyped_is_cleartext=True,
-        ),
-        # OSPF / IS-IS / NTP / RIP keys: "authentication-mode md5 1 cipher X".
-        SecretRule(
-            kind=SecretKind.KEY,
-            regex=r"^.*?\b(?:area-|domain-)?authentication-mode "
-            r"(?:simple|md5|hmac-md5|hmac-sha256|hmac-sha1)(?: \d+)?"
-            + typed_value("cipher|plain|simple", VRP_VALUE),
-            untyped_is_cleartext=True,
-        ),
-        SecretRule(
-            kind=SecretKind.KEY,
-            regex=r"^\s*(?:pre-shared-key(?: .*?\bkey)?|key-string)"
-            + typed_value("cipher|plain|simple", VRP_VALUE),
             untyped_is_cleartext=True,
         ),
         SecretRule(
             kind=SecretKind.KEY,
             regex=rf"^\s*md5-password (?:(?P<type>cipher|plain) )?\S+ (?P<secret>{VRP_VALUE})",
         ),
-        SecretRule(
-            kind=SecretKind.BLOCK,
-            regex=r"^\s*public-key-code begin[^\n]*\n"
-            r"(?P<secret>(?:(?!\s*public-key-code end)(?!\s*<redacted)[^\n]*\n)+)"
-            r"(?=\s*public-key-code end)",
-        ),
+        *SNMP_AGENT_FAMILY_SECRETS,
     ),
 )

@@ -109,6 +109,24 @@ def test_default_communities_stay_detectable(community: str) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    "policy_line",
+    [
+        "set password min-length 12",
+        " local-aaa-user password policy administrator",
+        "  password history record number 5",
+        "  password expire 90",
+        " local-aaa-user wrong-password retry-interval 5 retry-time 3 block-time 15",
+    ],
+)
+def test_vrp_password_policy_is_no_secret(policy_line: str) -> None:
+    """NET-AUTH-03/04 judge these values in stored configs; redacting them hid the policy."""
+    config = f"{policy_line}\n local-user admin password irreversible-cipher S3cr3t!\n"
+    assert redact(config, Platform.HUAWEI_VRP) == (
+        f"{policy_line}\n local-user admin password irreversible-cipher <redacted>\n"
+    )
+
+
 def test_unknown_platform_uses_every_rule() -> None:
     text = "snmp-server community s3cret RO\n local-user a password cipher %^%#x y%^%#\n"
     assert redact(text, Platform.OTHER) == (
