@@ -65,6 +65,14 @@ class ObservedArp:
 
 
 @dataclass
+class ObservedVlan:
+    """A VLAN the device defines (Q-BRIDGE names, `show vlan brief`, `display vlan`)."""
+
+    vid: int
+    name: str | None = None
+
+
+@dataclass
 class CollectionError:
     """A problem that did not stop collection: which part, a code, and what happened."""
 
@@ -101,6 +109,7 @@ class Observation:
     neighbours: list[ObservedNeighbour] = field(default_factory=list)
     fdb: list[ObservedMac] = field(default_factory=list)
     arp: list[ObservedArp] = field(default_factory=list)
+    vlans: list[ObservedVlan] = field(default_factory=list)
     config: str | None = None  # running config, secrets already redacted
     errors: list[CollectionError] = field(default_factory=list)
 
@@ -117,5 +126,6 @@ class Observation:
         data["neighbours"] = [ObservedNeighbour(**n) for n in data.get("neighbours", [])]
         data["fdb"] = [ObservedMac(**m) for m in data.get("fdb", [])]
         data["arp"] = [ObservedArp(**a) for a in data.get("arp", [])]
+        data["vlans"] = [ObservedVlan(**v) for v in data.get("vlans", [])]
         data["errors"] = [CollectionError(**e) for e in data.get("errors", [])]
         return cls(**data)

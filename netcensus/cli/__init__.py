@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "findings": ("netcensus.cli.compliance", "findings", "List, show and export findings."),
     "waive": ("netcensus.cli.compliance", "waive", "Accept a finding's risk until a date."),
     "rules": ("netcensus.cli.compliance", "rules", "List and show compliance rules."),
+    "report": ("netcensus.cli.report", "report", "Inspection and assessor reports."),
     "inventory": (
         "netcensus.cli.inventory",
         "inventory",
