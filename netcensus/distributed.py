@@ -197,12 +197,14 @@ def dispatch_scan(
     *,
     then_check: bool = False,
     started_by: str | None = None,
+    batch_size: int = 32,
     app: Celery | None = None,
 ) -> dispatch.Planned:
     """Start a distributed scan: its batches go to the queues of their zones."""
     planned = dispatch.plan_scan(
-        store, scope, methods, then_check=then_check, started_by=started_by
-    )
+        store, scope, methods, then_check=then_check, started_by=started_by,
+        batch_size=batch_size,
+    )  # fmt: skip
     app = app or make_app()
     for target in planned.zoneless:
         for method in methods:
