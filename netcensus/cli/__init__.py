@@ -62,7 +62,10 @@ class LazyGroup(click.Group):
         except UserError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.secho(f"error: {exc}", fg="red", err=True)
+            # Messages quote what users and devices typed: no control character gets through.
+            from netcensus.cli.common import printable
+
+            click.secho(f"error: {printable(exc)}", fg="red", err=True)
             sys.exit(exc.exit_code)
 
 
