@@ -17,7 +17,9 @@ from netutils.constants import MAC_REGEX
 # netutils.mac.is_valid_mac does) costs more than the rest of a MAC-table parse.
 _NETUTILS_SPELLINGS = re.compile("|".join(f"(?:{pattern})" for pattern in MAC_REGEX.values()))
 _UNPADDED_OCTETS = re.compile(r"[0-9a-fA-F]{1,2}(?::[0-9a-fA-F]{1,2}){5}")
-_SEPARATORS = re.compile(r"[:.\-]")
+# The store's own spelling, the one met most often (isolation reads every sighting).
+_CANONICAL = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}")
+_NO_SEPARATORS = str.maketrans("", "", ":.-")
 
 
 def normalise_mac(value: str | None) -> str | None:
@@ -33,13 +35,15 @@ def normalise_mac(value: str | None) -> str | None:
     if not value:
         return None
     text = value.strip()
+    if _CANONICAL.fullmatch(text):
+        return text
     if _NETUTILS_SPELLINGS.fullmatch(text):
-        digits = _SEPARATORS.sub("", text).lower()
+        d = text.translate(_NO_SEPARATORS).lower()
     elif _UNPADDED_OCTETS.fullmatch(text):
-        digits = "".join(octet.zfill(2) for octet in text.split(":")).lower()
+        d = "".join(octet.zfill(2) for octet in text.split(":")).lower()
     else:
         return None
-    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+    return f"{d[0:2]}:{d[2:4]}:{d[4:6]}:{d[6:8]}:{d[8:10]}:{d[10:12]}"
 
 
 def mac_to_int(mac: str) -> int | None:

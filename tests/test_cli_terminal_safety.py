@@ -230,6 +230,8 @@ COMMANDS = [
     (["configs", "diff", CLOSING_TAG, "1", "-1"], EVERYTHING),
     (["findings", "list"], EVERYTHING),
     (["findings", "show", "1"], EVERYTHING),
+    (["scans", "list"], ["1"]),
+    (["scans", "show", "1"], EVERYTHING),
 ]
 
 

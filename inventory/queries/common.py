@@ -6,7 +6,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from netcensus.errors import NotFound, UserError
 
@@ -14,6 +14,8 @@ from ..hierarchy import prefix_successor, under
 from ..models import Site
 
 T = TypeVar("T")
+# A column as a query names it: a mapped attribute (Device.site_id) or an expression.
+Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 1000
@@ -53,7 +55,7 @@ def check_paging(page: int, per_page: int | None) -> None:
 
 
 def paginate(
-    session: Session, query: Select[Any], page: int, per_page: int | None
+    session: Session, query: Any, page: int, per_page: int | None
 ) -> tuple[list[Any], int]:
     """The rows of one page of ``query`` (already ordered) and the total across all pages."""
     check_paging(page, per_page)
@@ -63,19 +65,19 @@ def paginate(
     return list(session.execute(query)), total
 
 
-def site_ids_under(code: str) -> Select[tuple[int]]:
+def site_ids_under(code: str) -> Select[Any]:
     """The ids of the sites in ``code``'s subtree (a range scan on the code index)."""
     return select(Site.id).where(under(code))
 
 
-def in_subtree(site_id_column: ColumnElement[Any], code: str | None) -> ColumnElement[bool] | None:
+def in_subtree(site_id_column: Column, code: str | None) -> ColumnElement[bool] | None:
     """``site_id_column`` lies in ``code``'s subtree; None when there is nothing to restrict."""
     if code is None:
         return None
     return site_id_column.in_(site_ids_under(code))
 
 
-def where_all(query: Select[Any], *clauses: ColumnElement[bool] | None) -> Select[Any]:
+def where_all(query: Any, *clauses: ColumnElement[bool] | None) -> Any:
     """Apply the clauses that are not None: optional filters read as one line each."""
     for clause in clauses:
         if clause is not None:
@@ -103,6 +105,6 @@ def require_site(session: Session, code: str, scope: str | None) -> Site:
     return site
 
 
-def code_under(column: ColumnElement[str], code: str) -> ColumnElement[bool]:
+def code_under(column: Column, code: str) -> ColumnElement[bool]:
     """:func:`hierarchy.under` for any code column (an aliased site's, for instance)."""
     return and_(column >= code, column < prefix_successor(code))

@@ -6,7 +6,7 @@ import datetime as dt
 import difflib
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from netcensus.errors import NotFound, UserError
@@ -74,7 +74,7 @@ class InterfaceRow(Row):
     last_seen: dt.datetime | None
 
 
-def _device_query() -> Select[Any]:
+def _device_query() -> Any:
     return (
         select(Device, Site.code, Site.name, Zone.name, Zone.kind, device_mlps_level_sql())
         .outerjoin(Site, Device.site_id == Site.id)
