@@ -1,15 +1,15 @@
-"""Zone pollers as the central node last heard from them, and their recurring schedules."""
+"""Changes to zone pollers (heartbeats) and to schedules; their reads are in ``queries``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
 from netcensus.errors import UserError
 from netcensus.inventory.db import Store
 from netcensus.inventory.models import AuditEvent, Poller, Schedule, utcnow
+from netcensus.inventory.queries.pollers import ScheduleRow, schedule_row
 
 SCHEDULE_ACTIONS = ("scan", "backup", "check", "snapshot")
 
@@ -29,57 +29,6 @@ def heard_from(
             )  # fmt: skip
             return
         poller.zone, poller.host, poller.version, poller.last_heartbeat = zone, host, version, now
-
-
-@dataclass(frozen=True)
-class PollerRow:
-    name: str
-    zone: str
-    host: str | None
-    version: str | None
-    started_at: dt.datetime | None
-    last_heartbeat: dt.datetime
-    silent_seconds: float
-
-
-def list_pollers(store: Store, now: dt.datetime | None = None) -> list[PollerRow]:
-    moment = now or utcnow()
-    with store.session() as session:
-        return [
-            PollerRow(
-                p.name,
-                p.zone,
-                p.host,
-                p.version,
-                p.started_at,
-                p.last_heartbeat,
-                (moment - p.last_heartbeat).total_seconds(),
-            )  # fmt: skip
-            for p in session.scalars(select(Poller).order_by(Poller.zone, Poller.name))
-        ]
-
-
-@dataclass(frozen=True)
-class ScheduleRow:
-    id: int
-    name: str
-    action: str
-    site_code: str | None
-    zone: str | None
-    methods: list[str]
-    interval_seconds: int
-    enabled: bool
-    next_run_at: dt.datetime
-    last_run_at: dt.datetime | None
-    last_status: str | None
-    last_message: str | None
-
-
-def _row(s: Schedule) -> ScheduleRow:
-    return ScheduleRow(
-        s.id, s.name, s.action, s.site_code, s.zone, list(s.methods or []), s.interval_seconds,
-        s.enabled, s.next_run_at, s.last_run_at, s.last_status, s.last_message,
-    )  # fmt: skip
 
 
 def add_schedule(
@@ -108,7 +57,7 @@ def add_schedule(
         )  # fmt: skip
         session.add(schedule)
         session.flush()
-        row = _row(schedule)
+        row = schedule_row(schedule)
         session.add(
             AuditEvent(
                 actor=actor, action="schedule.add", object_kind="schedule", object_key=name,
@@ -131,11 +80,6 @@ def remove_schedule(store: Store, name: str, *, actor: str) -> None:
             )
         )  # fmt: skip
         session.delete(schedule)
-
-
-def list_schedules(store: Store) -> list[ScheduleRow]:
-    with store.session() as session:
-        return [_row(s) for s in session.scalars(select(Schedule).order_by(Schedule.name))]
 
 
 def claim_due(store: Store, now: dt.datetime | None = None) -> list[ScheduleRow]:
@@ -167,7 +111,7 @@ def claim_due(store: Store, now: dt.datetime | None = None) -> list[ScheduleRow]
                 .values(next_run_at=following, last_run_at=moment, last_status="running")
             ).rowcount
         if taken == 1:
-            claimed.append(_row(schedule))
+            claimed.append(schedule_row(schedule))
     return claimed
 
 

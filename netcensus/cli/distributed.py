@@ -11,7 +11,7 @@ import click
 
 from netcensus.cli.common import console, emit, json_option, with_store
 from netcensus.errors import UserError
-from netcensus.inventory import pollers
+from netcensus.inventory import pollers, queries
 from netcensus.inventory.db import Store
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -60,7 +60,9 @@ def run(store: Store) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    console.print(f"running {len(pollers.list_schedules(store))} schedule(s); Ctrl-C stops")
+    with store.session() as session:
+        count = len(queries.list_schedules(session))
+    console.print(f"running {count} schedule(s); Ctrl-C stops")
     scheduler.run_forever(store, stop=stop, on_run=lambda line: console.print(line, markup=False))
 
 
@@ -74,7 +76,9 @@ def schedule() -> None:
 @with_store
 def schedule_list(as_json: bool, store: Store) -> None:
     """Every schedule, when it runs next and how its last run went."""
-    rows = [vars(row) | {"every": row.interval_seconds} for row in pollers.list_schedules(store)]
+    with store.session() as session:
+        schedules = queries.list_schedules(session)
+    rows = [row.model_dump() | {"every": row.interval_seconds} for row in schedules]
     emit(rows, ("name", "action", "site_code", "zone", "methods", "every", "enabled",
                 "next_run_at", "last_run_at", "last_status", "last_message"),
          as_json=as_json, title="schedules")  # fmt: skip
@@ -120,6 +124,7 @@ def schedule_remove(name: str, store: Store) -> None:
 @with_store
 def pollers_list(as_json: bool, store: Store) -> None:
     """Zone pollers and when each was last heard from."""
-    rows = [vars(row) for row in pollers.list_pollers(store)]
+    with store.session() as session:
+        rows = [row.model_dump() for row in queries.list_pollers(session)]
     emit(rows, ("name", "zone", "host", "version", "started_at", "last_heartbeat",
                 "silent_seconds"), as_json=as_json, title="pollers")  # fmt: skip

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from netcensus.collectors.scan import Scope, run_scan, start_scan, targets_from_store
 from netcensus.distributed import DEFAULT_BROKER, dispatch_scan
-from netcensus.inventory import pollers
+from netcensus.inventory import queries
 from netcensus.inventory.db import Store, make_engine, upgrade
 from netcensus.inventory.divisions import import_divisions
 from netcensus.inventory.enums import ScanStatus
@@ -216,9 +216,7 @@ def test_zone_pollers_poll_only_their_zone_and_the_store_equals_a_direct_scan(
     assert len(results) == planned.expected
     wrong = [(r.target, r.poller) for r in results if r.poller != f"poller-{zone_of[r.target]}"]
     assert wrong == [], "devices polled by a poller of another zone"
-    assert {p.name: p.zone for p in pollers.list_pollers(central_store)} == {
-        f"poller-{z}": z for z in ZONES
-    }
+    assert {p.name: p.zone for p in _pollers(central_store)} == {f"poller-{z}": z for z in ZONES}
 
     for name, value in lab.env.items():
         monkeypatch.setenv(name, value)
@@ -284,3 +282,8 @@ def test_a_poller_killed_mid_batch_loses_and_duplicates_nothing(
     with store.session() as session:
         expected = {t.name for t in targets_from_store(session, scope)}
     assert {target for target, _ in pairs} == expected
+
+
+def _pollers(store: Store) -> list[queries.PollerRow]:
+    with store.session() as session:
+        return queries.list_pollers(session)

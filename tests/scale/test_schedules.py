@@ -14,7 +14,7 @@ from sqlalchemy import select
 from netcensus import scheduler
 from netcensus.cli import main
 from netcensus.errors import UserError
-from netcensus.inventory import pollers
+from netcensus.inventory import pollers, queries
 from netcensus.inventory.db import Store
 from netcensus.inventory.divisions import import_divisions
 from netcensus.inventory.loader import load_inventory
@@ -35,7 +35,7 @@ def test_a_due_schedule_is_claimed_once_and_advanced(store: Store) -> None:
     assert [s.name for s in first] == ["core-snmp"]
     # A second scheduler asking at the same moment gets nothing: the run was taken.
     assert pollers.claim_due(store, T0) == []
-    (row,) = pollers.list_schedules(store)
+    (row,) = _schedules(store)
     assert row.next_run_at == T0 + dt.timedelta(seconds=300) and row.last_status == "running"
 
 
@@ -46,7 +46,7 @@ def test_a_scheduler_that_was_down_runs_once_not_every_missed_run(store: Store) 
     late = T0 + dt.timedelta(hours=5, minutes=10)
     assert len(pollers.claim_due(store, late)) == 1
     assert pollers.claim_due(store, late + dt.timedelta(seconds=1)) == []
-    (row,) = pollers.list_schedules(store)
+    (row,) = _schedules(store)
     assert row.next_run_at == late + dt.timedelta(hours=1)
 
 
@@ -120,7 +120,12 @@ def test_run_mode_fires_a_scan_schedule_on_time_and_checks_after_it(
         if d.get("site", "").startswith("4405") and d.get("zone") == "internal"
     }
     assert devices == expected
-    (row,) = pollers.list_schedules(sqlite_store)
+    (row,) = _schedules(sqlite_store)
     assert row.last_status == "ok"
     # The check that follows each scheduled scan opened findings in the scanned subtree.
     assert checks and all(e.action.startswith("finding.") for e in checks)
+
+
+def _schedules(store: Store) -> list[queries.ScheduleRow]:
+    with store.session() as session:
+        return queries.list_schedules(session)
