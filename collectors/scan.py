@@ -21,10 +21,11 @@ import queue
 import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from netcensus.collectors.matching import is_infrastructure
@@ -464,11 +465,16 @@ def _partial_problems(observation: Observation) -> tuple[str | None, str | None]
     return first.code, text
 
 
-def record(store: Store, scan_id: int, item: Observation | Skipped) -> DeviceOutcome:
-    """Reconcile one result and write its ScanResult, in one transaction (all or nothing)."""
+def record(
+    store: Store, scan_id: int, item: Observation | Skipped, *, poller: str | None = None
+) -> DeviceOutcome:
+    """Reconcile one result and write its ScanResult, in one transaction (all or nothing).
+
+    ``poller`` names the zone poller that collected it (None: this host).
+    """
     try:
         with store.transaction() as session:
-            return _record(session, scan_id, item)
+            return _record(session, scan_id, item, poller)
     except Exception as exc:  # noqa: BLE001 - one device's problem must not end the scan
         if not isinstance(item, Observation):
             raise
@@ -481,11 +487,13 @@ def record(store: Store, scan_id: int, item: Observation | Skipped) -> DeviceOut
             item.duration_ms,
         )
         with store.transaction() as session:
-            session.add(_result_row(scan_id, None, failed))
+            session.add(_result_row(scan_id, None, failed, poller))
         return failed
 
 
-def _record(session: Session, scan_id: int, item: Observation | Skipped) -> DeviceOutcome:
+def _record(
+    session: Session, scan_id: int, item: Observation | Skipped, poller: str | None
+) -> DeviceOutcome:
     already = session.scalar(
         select(ScanResult).where(
             ScanResult.scan_id == scan_id,
@@ -498,7 +506,7 @@ def _record(session: Session, scan_id: int, item: Observation | Skipped) -> Devi
     if isinstance(item, Skipped):
         device_id = session.scalar(select(Device.id).where(Device.name == item.target))
         outcome = DeviceOutcome(item.target, item.method, Outcome.SKIPPED, "skipped", item.reason)
-        session.add(_result_row(scan_id, device_id, outcome))
+        session.add(_result_row(scan_id, device_id, outcome, poller))
         return outcome
     done = reconcile(session, item, scan_id=scan_id)
     if item.ok:
@@ -513,11 +521,13 @@ def _record(session: Session, scan_id: int, item: Observation | Skipped) -> Devi
     outcome.config_changed = done.config_changed
     outcome.stale = done.stale
     outcome.device = done.device_name
-    session.add(_result_row(scan_id, done.device_id, outcome))
+    session.add(_result_row(scan_id, done.device_id, outcome, poller))
     return outcome
 
 
-def _result_row(scan_id: int, device_id: int | None, outcome: DeviceOutcome) -> ScanResult:
+def _result_row(
+    scan_id: int, device_id: int | None, outcome: DeviceOutcome, poller: str | None
+) -> ScanResult:
     return ScanResult(
         scan_id=scan_id,
         device_id=device_id,
@@ -530,6 +540,7 @@ def _result_row(scan_id: int, device_id: int | None, outcome: DeviceOutcome) -> 
         new_device=outcome.new_device,
         config_changed=outcome.config_changed,
         finished_at=utcnow(),
+        poller=poller,
     )
 
 
@@ -574,7 +585,7 @@ class Resumable:
     done: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 
 
-def _alive(pid: int) -> bool:
+def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -582,6 +593,51 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's live process
         return True
     return True
+
+
+HEARTBEAT_SECONDS = 10.0
+# A scan whose driver has not renewed its heartbeat for this long is taken as dead.
+ALIVE_WITHIN = dt.timedelta(seconds=6 * HEARTBEAT_SECONDS)
+
+
+def beat(store: Store, scan_id: int) -> None:
+    with store.transaction() as session:
+        session.execute(update(Scan).where(Scan.id == scan_id).values(heartbeat_at=utcnow()))
+
+
+@contextmanager
+def heartbeat(store: Store, scan_id: int) -> Iterator[None]:
+    """Renew the scan's heartbeat while the body runs (slow devices send no results for long)."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            beat(store, scan_id)
+
+    beat(store, scan_id)
+    threading.Thread(target=renew, daemon=True, name=f"scan-{scan_id}-heartbeat").start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
+def still_running(scan: Scan, now: dt.datetime | None = None) -> bool:
+    """Whether something still drives ``scan``, on this host or another.
+
+    On the host that ran it, its process id is the definite answer (a scan killed a second
+    ago is dead); elsewhere only the heartbeat it renews in the store can tell.
+    """
+    if scan.status != ScanStatus.RUNNING:
+        return False
+    runner_info = (scan.summary or {}).get("runner", {})
+    me = runner()
+    if runner_info.get("host") == me["host"] and runner_info.get("pid") is not None:
+        pid = int(runner_info["pid"])
+        return pid != me["pid"] and _process_alive(pid)
+    if scan.heartbeat_at is None:
+        return False
+    return (now or utcnow()) - scan.heartbeat_at < ALIVE_WITHIN
 
 
 def find_resumable(store: Store) -> Resumable:
@@ -594,18 +650,13 @@ def find_resumable(store: Store) -> Resumable:
         ).first()
         if scan is None:
             raise UserError("there is no interrupted scan to resume")
-        previous = (scan.summary or {}).get("runner", {})
-        me = runner()
-        if (
-            scan.status == ScanStatus.RUNNING
-            and previous.get("host") == me["host"]
-            and previous.get("pid") not in (None, me["pid"])
-            and _alive(int(previous["pid"]))
-        ):
+        if still_running(scan):
+            previous = (scan.summary or {}).get("runner", {})
             raise UserError(
-                f"scan {scan.id} is still running (process {previous['pid']} on this host); "
-                "let it finish or stop it before resuming"
+                f"scan {scan.id} is still running (process {previous.get('pid')} on "
+                f"{previous.get('host')}); let it finish or stop it before resuming"
             )
+        me = runner()
         done = session.execute(
             select(ScanResult.target, ScanResult.method).where(ScanResult.scan_id == scan.id)
         ).all()
@@ -636,6 +687,12 @@ def summarise(session: Session, scan_id: int) -> dict[str, Any]:
         "new": len({r.target for r in outcomes if r.new_device}),
         "config_changed": sum(r.config_changed for r in outcomes),
     }
+
+
+def scan_status(store: Store, scan_id: int) -> ScanStatus | None:
+    with store.session() as session:
+        scan = session.get(Scan, scan_id)
+        return None if scan is None else ScanStatus(scan.status)
 
 
 def finish_scan(store: Store, scan_id: int, status: ScanStatus) -> dict[str, Any]:
@@ -682,16 +739,17 @@ def run_scan(
                 on_result(outcome)
 
     try:
-        run(targets, methods)
-        while discover:
-            with store.session() as session:
-                found = discovery_targets(session, reported, tried)
-            if not found:
-                break
-            tried.update(str(t.address) for t in found)
-            if on_more is not None:
-                on_more(len(found))
-            run(found, ["snmp"])
+        with heartbeat(store, scan_id):
+            run(targets, methods)
+            while discover:
+                with store.session() as session:
+                    found = discovery_targets(session, reported, tried)
+                if not found:
+                    break
+                tried.update(str(t.address) for t in found)
+                if on_more is not None:
+                    on_more(len(found))
+                run(found, ["snmp"])
     except KeyboardInterrupt:
         finish_scan(store, scan_id, ScanStatus.INTERRUPTED)
         raise

@@ -327,6 +327,9 @@ class Scan(Base):
     scope: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[ScanStatus] = mapped_column(_enum(ScanStatus), default=ScanStatus.RUNNING)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Renewed while whoever drives the scan is alive: "is it still running" is decided from the
+    # store, so it holds across machines (a process id only means something on its own host).
+    heartbeat_at: Mapped[dt.datetime | None]
 
     results: Mapped[list[ScanResult]] = relationship(
         back_populates="scan", cascade="all, delete-orphan"
@@ -349,6 +352,8 @@ class ScanResult(Base):
     new_device: Mapped[bool] = mapped_column(Boolean, default=False)
     config_changed: Mapped[bool] = mapped_column(Boolean, default=False)
     finished_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The zone poller that collected it (None: collected by the host that ran the scan).
+    poller: Mapped[str | None] = mapped_column(String(128))
 
     scan: Mapped[Scan] = relationship(back_populates="results")
 
@@ -459,3 +464,38 @@ class AuditEvent(Base):
     object_key: Mapped[str] = mapped_column(String(256))
     before: Mapped[Any | None] = mapped_column(JSON)
     after: Mapped[Any | None] = mapped_column(JSON)
+
+
+class Poller(Base):
+    """A zone poller (Celery worker) as it last reported itself; it needs no store credentials."""
+
+    __tablename__ = "pollers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    zone: Mapped[str] = mapped_column(String(64), index=True)  # a zone name or zone kind
+    host: Mapped[str | None] = mapped_column(String(128))
+    version: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[dt.datetime | None]
+    last_heartbeat: Mapped[dt.datetime]
+
+
+class Schedule(Base):
+    """A recurring job: scan, backup, check or coverage snapshot of a scope, every N seconds."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    action: Mapped[str] = mapped_column(String(16))  # scan / backup / check / snapshot
+    site_code: Mapped[str | None] = mapped_column(String(12))
+    zone: Mapped[str | None] = mapped_column(String(64))
+    methods: Mapped[list[Any]] = mapped_column(default=list)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Advanced before the job runs, so a crash or a broker restart neither loses nor repeats it.
+    next_run_at: Mapped[dt.datetime] = mapped_column(index=True)
+    last_run_at: Mapped[dt.datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_message: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(64))

@@ -38,6 +38,7 @@ from .findings import (
     list_findings,
 )
 from .links import LinkEnd, LinkRow, Topology, list_links, topology
+from .pollers import PollerRow, ScheduleRow, list_pollers, list_schedules
 from .scans import (
     LastScan,
     PartError,
@@ -62,14 +63,14 @@ from .sites import (
 )
 
 __all__ = [
-    "DEFAULT_PER_PAGE", "MAX_PER_PAGE", "ActiveWaiver", "AuditEventRow", "ConfigDiff",
-    "ConfigText", "ConfigVersionRow", "DeclarationRow", "DeviceDetail", "DeviceIdentity",
-    "DeviceRow", "EndpointRow", "FindingDetail", "FindingRow", "InterfaceRow", "LastScan",
-    "LinkEnd", "LinkRow", "Page", "PartError", "Row", "ScanCounts", "ScanDetail",
-    "ScanResultRow", "ScanRow", "SiteChild", "SiteDetail", "SiteKpis", "SiteRef", "SiteRow",
-    "Topology", "WaiverRow", "ZoneRow", "config_diff", "config_text", "find_device",
+    "ActiveWaiver", "AuditEventRow", "ConfigDiff", "ConfigText", "ConfigVersionRow",
+    "DEFAULT_PER_PAGE", "DeclarationRow", "DeviceDetail", "DeviceIdentity", "DeviceRow",
+    "EndpointRow", "FindingDetail", "FindingRow", "InterfaceRow", "LastScan", "LinkEnd", "LinkRow",
+    "MAX_PER_PAGE", "Page", "PartError", "PollerRow", "Row", "ScanCounts", "ScanDetail",
+    "ScanResultRow", "ScanRow", "ScheduleRow", "SiteChild", "SiteDetail", "SiteKpis", "SiteRef",
+    "SiteRow", "Topology", "WaiverRow", "ZoneRow", "config_diff", "config_text", "find_device",
     "get_device", "get_finding", "get_scan", "get_site", "list_audit_events",
-    "list_config_versions", "list_devices", "list_endpoints", "list_findings",
-    "list_interfaces", "list_links", "list_scans", "list_sites", "parse_address",
+    "list_config_versions", "list_devices", "list_endpoints", "list_findings", "list_interfaces",
+    "list_links", "list_pollers", "list_scans", "list_schedules", "list_sites", "parse_address",
     "resolve_device", "subtree_kpis", "topology",
 ]  # fmt: skip

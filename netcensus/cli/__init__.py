@@ -32,6 +32,15 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "findings": ("netcensus.cli.compliance", "findings", "List, show and export findings."),
     "waive": ("netcensus.cli.compliance", "waive", "Accept a finding's risk until a date."),
     "rules": ("netcensus.cli.compliance", "rules", "List and show compliance rules."),
+    "worker": ("netcensus.cli.distributed", "worker", "Start a zone poller or the central node."),
+    "beat": ("netcensus.cli.distributed", "beat", "Start Celery beat for the stored schedules."),
+    "run": ("netcensus.cli.distributed", "run", "Run the stored schedules on this host."),
+    "schedule": ("netcensus.cli.distributed", "schedule", "List, add and remove schedules."),
+    "pollers": (
+        "netcensus.cli.distributed",
+        "pollers_list",
+        "Zone pollers and their last heartbeat.",
+    ),
     "report": ("netcensus.cli.report", "report", "Inspection and assessor reports."),
     "inventory": (
         "netcensus.cli.inventory",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,6 +146,9 @@ def _report(store: Store, scan_id: int, summary: dict[str, Any], as_json: bool, 
     help="Also poll undeclared LLDP/CDP neighbours inside their zone's prefixes.",
 )
 @click.option("--resume", is_flag=True, help="Continue the last interrupted scan, same scope.")
+@click.option("--distributed", is_flag=True,
+              help="Send the devices to their zones' pollers (Celery) instead of collecting "
+                   "here; wait for every result.")  # fmt: skip
 @json_option
 @with_store
 def scan(
@@ -155,6 +159,7 @@ def scan(
     concurrency: int,
     discover: bool,
     resume: bool,
+    distributed: bool,
     as_json: bool,
     store: Store,
 ) -> None:
@@ -163,6 +168,11 @@ def scan(
     Failed devices are results, not errors: the exit code is 0 whenever the scan ran.
     Credentials come from the environment variables their references name.
     """
+    if distributed:
+        if resume or discover:
+            raise UserError("--distributed goes with neither --resume nor --discover")
+        _scan_distributed(store, scans.Scope(site=site, zone=zone), _methods(snmp, ssh), as_json)
+        return
     if resume:
         if site or zone or snmp or ssh or discover:
             raise UserError(
@@ -199,6 +209,42 @@ def scan(
         )
         _exit_now(130)
     _report(store, scan_id, summary, as_json, f"scan {scan_id}")
+
+
+def _scan_distributed(store: Store, scope: scans.Scope, methods: list[str], as_json: bool) -> None:
+    from netcensus import distributed
+    from netcensus.collectors import dispatch
+
+    planned = distributed.dispatch_scan(store, scope, methods)
+    label = f"scan {planned.scan_id} (distributed)"
+    if not as_json:
+        err_console.print(
+            f"{label}: {planned.expected} result(s) awaited from the pollers of "
+            f"{len({zone for zone, _ in planned.batches})} zone(s)"
+        )
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                        disable=as_json)  # fmt: skip
+    try:
+        with progress:
+            task = progress.add_task(label, total=planned.expected)
+            while True:
+                done = dispatch.results_so_far(store, planned.scan_id)
+                progress.update(task, completed=done)
+                if done >= planned.expected and scans.scan_status(store, planned.scan_id) != (
+                    scans.ScanStatus.RUNNING
+                ):
+                    break
+                time.sleep(0.5)
+    except KeyboardInterrupt:
+        err_console.print(
+            f"stopped waiting: the pollers go on with scan {planned.scan_id}; "
+            "its results keep arriving in the store"
+        )
+        _exit_now(130)
+    with store.session() as session:
+        summary = scans.summarise(session, planned.scan_id)
+    _report(store, planned.scan_id, summary, as_json, label)
 
 
 @click.command()
