@@ -403,6 +403,7 @@ class Facts:
     level: int = 3
     boundary_interfaces: frozenset[str] | None = None
     release_defaults: tuple[ReleaseDefault, ...] = ()
+    firewall: str | None = None  # why the device is a firewall (G6), None if it is not one
 
     def default(self, setting: str) -> Any:
         return release_default(self.platform, self.release, setting, self.release_defaults)
