@@ -36,7 +36,7 @@ def platform_key(raw: str | Platform) -> Platform:
     try:
         return parse_platform(raw)
     except ValueError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(f"unknown platform {raw!r}: {exc}") from None
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def parse_platform(raw: str | Platform) -> Platform:
     >>> parse_platform("junos")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown platform 'junos'; expected cisco_ios, huawei_vrp, hp_comware or other ...
+    ValueError: expected one of 'cisco_ios', 'huawei_vrp', 'hp_comware' or 'other', or an alias ...
     """
     if isinstance(raw, Platform):
         return raw
@@ -115,8 +115,8 @@ def parse_platform(raw: str | Platform) -> Platform:
     keys = [p.value for p in Platform]
     aliases = sorted(a for a in PLATFORM_ALIASES if "." not in a)
     raise ValueError(
-        f"unknown platform {raw!r}; expected {', '.join(keys[:-1])} or {keys[-1]}"
-        f" (or an alias: {', '.join(aliases)})"
+        f"expected one of {', '.join(map(repr, keys[:-1]))} or {keys[-1]!r},"
+        f" or an alias ({', '.join(aliases)})"
     )
 
 

@@ -49,7 +49,7 @@ class PlatformParam(click.ParamType):
         try:
             return parse_platform(value)  # type: ignore[arg-type]
         except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+            self.fail(f"unknown platform {value!r}: {exc}", param, ctx)
 
 
 PLATFORM = PlatformParam()

@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from rich.syntax import Syntax
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from netcensus.cli.common import console, emit, json_option, with_store
+from netcensus.cli.common import console, emit, emit_json, json_option, with_store
 from netcensus.collectors import configs as config_store
+from netcensus.compliance.configcheck import read_config_file
+from netcensus.compliance.platform_facts import detect_platform
 from netcensus.errors import UserError
 from netcensus.inventory.db import Store
 from netcensus.inventory.models import Device
 
 
 def _device(session: Session, name: str) -> Device:
-    device = session.scalars(
-        select(Device).where(or_(Device.name == name, Device.mgmt_address == name))
-    ).first()
-    if device is None:
+    """The device a name or management address means; an address several devices share
+    (NAT, a re-used address of a decommissioned box) is ambiguous, never a guess."""
+    devices = list(
+        session.scalars(select(Device).where(or_(Device.name == name, Device.mgmt_address == name)))
+    )
+    named = [d for d in devices if d.name == name]
+    if named:
+        return named[0]
+    if not devices:
         raise UserError(f"no device named {name!r} (give a device name or management address)")
-    return device
+    if len(devices) > 1:
+        names = ", ".join(sorted(d.name for d in devices))
+        raise UserError(f"{name} is the management address of {len(devices)} devices ({names}):"
+                        " give the device name")  # fmt: skip
+    return devices[0]
 
 
 @click.group()
@@ -62,7 +74,11 @@ def history_command(device_name: str, as_json: bool, store: Store) -> None:
     )
 
 
-@configs.command("diff")
+# "-1" is a version number here, not an option.
+_NUMBERS_MAY_BE_NEGATIVE = {"ignore_unknown_options": True}
+
+
+@configs.command("diff", context_settings=_NUMBERS_MAY_BE_NEGATIVE)
 @click.argument("device_name", metavar="DEVICE")
 @click.argument("v1", type=int, required=False)
 @click.argument("v2", type=int, required=False)
@@ -84,7 +100,7 @@ def diff_command(device_name: str, v1: int | None, v2: int | None, store: Store)
         sys.stdout.write(text)
 
 
-@configs.command("show")
+@configs.command("show", context_settings=_NUMBERS_MAY_BE_NEGATIVE)
 @click.argument("device_name", metavar="DEVICE")
 @click.argument("number", metavar="[V]", type=int, required=False)
 @with_store
@@ -94,3 +110,53 @@ def show_command(device_name: str, number: int | None, store: Store) -> None:
         device = _device(session, device_name)
         text = config_store.text_of(config_store.version(session, device, number))
     sys.stdout.write(text)
+
+
+@configs.command("import")
+@click.argument(
+    "paths", metavar="DIR|FILE...", nargs=-1, required=True,
+    type=click.Path(path_type=Path, exists=True),
+)  # fmt: skip
+@json_option
+@with_store
+def import_command(paths: tuple[Path, ...], as_json: bool, store: Store) -> None:
+    """Import saved configs into the config history of declared devices, dated by each file.
+
+    Files named by device (name or management address, `sw1`, `sw1.cfg`) or the output
+    folder of Oxidized or RANCID. Secrets are redacted and unchanged copies are not stored
+    twice, as for configs collected over SSH.
+    """
+    saved = config_store.find_saved_configs(paths)
+    texts: dict[Path, str] = {}
+
+    def read(path: Path) -> str:
+        return texts.setdefault(path, read_config_file(path))
+
+    with store.transaction() as session:
+        result = config_store.import_saved_configs(session, saved, read)
+        rows = [
+            {
+                "file": str(config.path),
+                "device": device.name,
+                "saved_at": config.saved_at,
+                "stored": "new version" if changed else "unchanged",
+            }
+            for config, device, changed in result.stored
+        ]
+        mismatched = [
+            (config, device.platform, detected.platform)
+            for config, device, _ in result.stored
+            for detected in [detect_platform(texts[config.path])]
+            if detected.platform is not None and detected.platform is not device.platform
+        ]
+    skipped = [{"file": str(config.path), "why": why} for config, why in result.skipped]
+    if as_json:
+        emit_json({"imported": rows, "skipped": skipped})
+        return
+    emit(rows, ("file", "device", "saved_at", "stored"), as_json=False,
+         title=f"{len(rows)} config(s) imported")  # fmt: skip
+    for config, declared, seen in mismatched:
+        click.secho(f"warning: {config.path} looks like {seen.value}, but its device is declared"
+                    f" {declared.value}", fg="yellow", err=True)  # fmt: skip
+    for row in skipped:
+        click.secho(f"skipped {row['file']}: {row['why']}", fg="yellow", err=True)

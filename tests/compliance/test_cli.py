@@ -134,5 +134,5 @@ def test_check_a_raw_config_file(cli_env: Path, shared_data: Path) -> None:
     verdicts = {r["rule"]: r["verdict"] for r in json.loads(result.output)}
     assert verdicts["NET-AUTH-01"] == "fail"  # no AAA on the lines of this border router
     assert set(verdicts.values()) <= {"pass", "fail", "not-applicable", "not-evaluable"}
-    missing = CliRunner().invoke(main, ["check", "--config", str(path)])
-    assert missing.exit_code == 2 and "--config needs --platform" in missing.output
+    detected = run("check", "--config", str(path), "--level", "2", "--json")
+    assert {r["rule"]: r["verdict"] for r in json.loads(detected.output)} == verdicts
