@@ -224,6 +224,7 @@ MODULES = [
     "netcensus.compliance.evaluators.vrp",
     "netcensus.compliance.evaluators.comware",
     "netcensus.compliance.evaluators.infra",
+    "netcensus.compliance.firewall",
 ]
 
 

@@ -4,6 +4,7 @@ issue 9 (items 12 and 21), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import doctest
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from netcensus.cli import main
 from netcensus.collectors.configs import find_saved_configs, normalise, store_config, text_of
 from netcensus.collectors.redact import redact
+from netcensus.inventory import enums
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import DeviceRole, DeviceStatus, Level, Platform
 from netcensus.inventory.models import ConfigVersion, Device, Site
@@ -192,3 +194,8 @@ def test_platform_aliases_in_the_cli_and_the_yaml(cli_env: Path, shared_data: Pa
     assert loaded.exit_code == 0, loaded.output
     listed = json.loads(run("devices", "list", "--json").stdout)
     assert {d["name"]: d["platform"] for d in listed} == {"sw1": "hp_comware", "r1": "cisco_ios"}
+
+
+def test_platform_parser_examples() -> None:
+    failures, tried = doctest.testmod(enums)
+    assert tried and failures == 0
