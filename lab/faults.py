@@ -116,9 +116,8 @@ class _Planter:
 
 
 _SWITCHES = (DeviceRole.ACCESS_SWITCH, DeviceRole.DISTRIBUTION_SWITCH, DeviceRole.CORE_SWITCH)
-_NETWORK = (*_SWITCHES, DeviceRole.ROUTER, DeviceRole.FIREWALL)
-# Config rules do not judge firewalls (catalog G6): faults they must find go elsewhere.
-_CONFIG_JUDGED = (*_SWITCHES, DeviceRole.ROUTER)
+# Faults go to routers and switches: config rules do not judge firewalls (catalog G6).
+_NETWORK = (*_SWITCHES, DeviceRole.ROUTER)
 
 
 def plant(builder: Builder, sites: list[Site]) -> list[Fault]:
@@ -228,11 +227,11 @@ def _isolation_faults(p: _Planter) -> None:
 
 def _config_faults(p: _Planter) -> None:
     visible = ("cisco_ios", "hp_comware")  # VRP hides community names (cipher)
-    d = p.pick(None, None, _CONFIG_JUDGED)
+    d = p.pick(None, None, _NETWORK)
     d.flags.telnet = True
     p.add("telnet-enabled", "Telnet accepted on the vty lines", [d], ["NET-MGMT-01"])
 
-    d = p.pick(None, None, _CONFIG_JUDGED, visible)
+    d = p.pick(None, None, _NETWORK, visible)
     d.flags.default_communities = True
     d.device.community = "public"
     p.add(
@@ -243,22 +242,22 @@ def _config_faults(p: _Planter) -> None:
         effects={"snmp_v2c_community": "public"},
     )
 
-    d = p.pick(None, None, _CONFIG_JUDGED, ("cisco_ios",))
+    d = p.pick(None, None, _NETWORK, ("cisco_ios",))
     d.flags.weak_auth = True
     rules = ["NET-AUTH-01", "NET-AUTH-02"]
     if d.device.platform == "huawei_vrp":  # password mode on a line has no lockout
         rules.append("NET-AUTH-04")
     p.add("weak-authentication", "no AAA; local password stored reversibly (type 7)", [d], rules)
 
-    d = p.pick(None, None, _CONFIG_JUDGED)
+    d = p.pick(None, None, _NETWORK)
     d.flags.no_logging = True
     p.add("no-logging-host", "no remote syslog host", [d], ["NET-LOG-01"])
 
-    d = p.pick(None, None, _CONFIG_JUDGED)
+    d = p.pick(None, None, _NETWORK)
     d.flags.no_ntp = True
     p.add("no-ntp", "no NTP servers", [d], ["NET-TIME-01"])
 
-    d = p.pick(None, None, _CONFIG_JUDGED)
+    d = p.pick(None, None, _NETWORK)
     d.flags.exec_timeout_off = True
     p.add(
         "exec-timeout-off", "idle sessions never time out (exec-timeout 0 0)", [d], ["NET-AUTH-05"]
@@ -266,7 +265,7 @@ def _config_faults(p: _Planter) -> None:
 
 
 def _agent_faults(p: _Planter) -> None:
-    d = p.pick(None, None, _CONFIG_JUDGED)
+    d = p.pick(None, None, _NETWORK)
     d.device.ssh_enabled = False
     p.add(
         "ssh-refused",

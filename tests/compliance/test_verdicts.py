@@ -120,7 +120,7 @@ def test_report_formats_agree_and_keep_to_the_subtree(checked_store: Store, tmp_
 
     out = tmp_path / "verdicts.csv"
     written = run("report", "compliance", "--under", "4401", "--format", "csv", "--out", str(out))
-    assert written.exit_code == 0 and f"to {out}" in written.output
+    assert written.exit_code == 0 and f"to {out}" in written.output.replace("\n", "")
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert len(rows) == len(verdicts)
     (auth02,) = [r for r in rows if r["subject"] == "gz-sw-1" and r["rule"] == "NET-AUTH-02"]
