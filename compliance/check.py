@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from netcensus.compliance.configcheck import DEFAULT_PACKS, check_config, read_config_file
+from netcensus.compliance.configcheck import DEFAULT_PACKS, check_config
 from netcensus.compliance.findings import CheckScope, SyncSummary, sync_findings
 from netcensus.compliance.isolation import PREDICATES, TopologyRule, evaluate
 from netcensus.compliance.packs import (
@@ -28,12 +27,13 @@ from netcensus.compliance.packs import (
 )
 from netcensus.compliance.results import RuleResult
 from netcensus.compliance.storecheck import check_devices
+from netcensus.compliance.verdicts import ScopedDevice, store_verdicts, topology_verdicts
 from netcensus.errors import UserError
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import DeviceStatus, Platform, Verdict
 from netcensus.inventory.hierarchy import under
 from netcensus.inventory.mlps import device_mlps_level
-from netcensus.inventory.models import Device, Site
+from netcensus.inventory.models import Device, Site, Zone
 
 # What `netcensus check` runs without --pack: the level-3 MLPS pack (with level 2 and the
 # baseline it includes; rules above a device's own level report "not applicable") and the
@@ -46,7 +46,7 @@ class CheckReport:
     """What one check judged and what it changed."""
 
     packs: list[str]
-    rules: int
+    rules: int  # the rules the check reported a verdict of (Data-only ones included)
     devices: int
     failures: int
     not_evaluable: int
@@ -82,23 +82,27 @@ def topology_rules(ruleset: RuleSet) -> list[TopologyRule]:
     return rules
 
 
-def _scoped_devices(store: Store, site_code: str | None, level: int | None) -> list[str]:
-    """Names of the active devices a check covers: under ``site_code``, at MLPS ``level``."""
+def _scoped_devices(store: Store, site_code: str | None, level: int | None) -> list[ScopedDevice]:
+    """The active devices a check covers: under ``site_code``, at MLPS ``level``."""
     query = (
-        select(Device.name, Device.mlps_level, Site.level)
+        select(Device.id, Device.name, Device.site_id, Zone.kind, Device.mlps_level, Site.level)
         .outerjoin(Site, Device.site_id == Site.id)
+        .outerjoin(Zone, Device.zone_id == Zone.id)
         .where(Device.status == DeviceStatus.ACTIVE)
+        .order_by(Device.name)
     )
     if site_code:
         query = query.where(Site.id.in_(select(Site.id).where(under(site_code))))
     with store.session() as session:
         if site_code and session.scalar(select(Site.id).where(Site.code == site_code)) is None:
             raise UserError(f"no site with code {site_code} (see `netcensus sites list`)")
-        return [
-            name
-            for name, declared, site_level in session.execute(query)
-            if level is None or device_mlps_level(declared, site_level) == level
-        ]
+        devices = []
+        for device_id, name, site_id, zone, declared, site_level in session.execute(query):
+            device_level = device_mlps_level(declared, site_level) or 3
+            if level is None or device_level == level:
+                zone_kind = zone.value if zone is not None else None
+                devices.append(ScopedDevice(device_id, name, site_id, zone_kind, device_level))
+        return devices
 
 
 def run_check(
@@ -110,21 +114,27 @@ def run_check(
     now: dt.datetime | None = None,
     actor: str = "netcensus",
 ) -> CheckReport:
-    """Run ``packs`` (default :data:`STORE_DEFAULT_PACKS`) over the store; sync findings."""
+    """Run ``packs`` (default :data:`STORE_DEFAULT_PACKS`) over the store; sync findings and
+    keep every verdict (:mod:`verdicts`)."""
     moment = now or dt.datetime.now(dt.UTC)
     ruleset = load_ruleset(list(packs or STORE_DEFAULT_PACKS))
     devices = _scoped_devices(store, site_code, level)
-    results = check_devices(store, ruleset, now=moment, device_names=devices)
+    results = check_devices(store, ruleset, now=moment, device_names=[d.name for d in devices])
     topology = topology_rules(ruleset)
     if topology:
         with store.session() as session:
             found = evaluate(session, topology, site_code=site_code)
-        severities = {loaded.rule.id: loaded.rule for loaded in ruleset.enabled()}
-        for result in found:
-            if level is not None and result.mlps_level != level:
-                continue
-            result.severity = severities[result.rule_id].severity_for(result.mlps_level or 3)
-            results.append(result)
+            severities = {loaded.rule.id: loaded.rule for loaded in ruleset.enabled()}
+            breaches = []
+            for result in found:
+                if level is not None and result.mlps_level != level:
+                    continue
+                result.severity = severities[result.rule_id].severity_for(result.mlps_level or 3)
+                breaches.append(result)
+            results += breaches
+            matrix_only = topology_verdicts(session, devices, topology, breaches)
+    else:
+        matrix_only = []
     # The packs whose rules ran (includes resolved): their findings are the ones to settle.
     scope = CheckScope(
         packs=frozenset(loaded.pack for loaded in ruleset.enabled()),
@@ -133,13 +143,14 @@ def run_check(
     )
     with store.transaction() as session:
         summary = sync_findings(session, results, scope, moment, actor=actor)
+        store_verdicts(session, results + matrix_only, scope, moment)
     failing = [r for r in results if r.verdict == Verdict.FAIL]
     by_rule: dict[str, int] = {}
     for result in failing:
         by_rule[result.rule_id] = by_rule.get(result.rule_id, 0) + 1
     return CheckReport(
         packs=sorted(scope.packs),
-        rules=len(ruleset.enabled()),
+        rules=len({r.rule_id for r in results + matrix_only}),
         devices=len(devices),
         failures=len(failing),
         not_evaluable=sum(1 for r in results if r.verdict == Verdict.NOT_EVALUABLE),
@@ -148,14 +159,16 @@ def run_check(
     )
 
 
-def check_config_file(
-    path: Path, platform: Platform, *, level: int = 3, packs: Sequence[str] | None = None
+def check_config_text(
+    text: str,
+    platform: Platform,
+    *,
+    level: int = 3,
+    packs: Sequence[str] | None = None,
+    name: str = "config",
 ) -> list[RuleResult]:
-    """Verdicts of the config rules on one raw config file, without a store (catalog G4)."""
-    return check_config(
-        read_config_file(path), platform, level=level, packs=list(packs or DEFAULT_PACKS),
-        name=path.name,
-    )  # fmt: skip
+    """Verdicts of the config rules on one raw config, without a store (catalog G4)."""
+    return check_config(text, platform, level=level, packs=list(packs or DEFAULT_PACKS), name=name)
 
 
 def load_rules(packs: Iterable[str] | None = None) -> list[LoadedRule]:

@@ -29,6 +29,7 @@ from netcensus.compliance.evaluators.common import (
     not_evaluable,
     passed,
 )
+from netcensus.compliance.firewall import firewall_reason
 from netcensus.compliance.packs import (
     DataCheck,
     FunctionCheck,
@@ -43,7 +44,7 @@ from netcensus.compliance.packs import (
 from netcensus.compliance.parameters import Parameters
 from netcensus.compliance.platform_facts import detect_release, platform_key
 from netcensus.compliance.results import RuleResult
-from netcensus.inventory.enums import Platform, Verdict
+from netcensus.inventory.enums import DeviceRole, Platform, Verdict
 
 DEFAULT_PACKS: tuple[str, ...] = ("mlps-l3",)
 
@@ -198,11 +199,16 @@ def _run(cfg: ParsedConfig, check: Any, params: Parameters, facts: Facts) -> Jud
 # --------------------------------------------------------------------------- one rule
 
 
-def applicability(loaded: LoadedRule, platform: Platform, level: int) -> Judgement | None:
-    """G4 and G6: not applicable above the device level or on a platform without a check."""
+def applicability(
+    loaded: LoadedRule, platform: Platform, level: int, firewall: str | None = None
+) -> Judgement | None:
+    """G4 and G6: not applicable above the device level, on a firewall (``firewall`` says
+    why it is one) or on a platform without a check."""
     rule = loaded.rule
     if rule.min_level > level:
         return not_applicable(f"rule applies from level {rule.min_level}; device level {level}")
+    if rule.platforms and firewall:
+        return not_applicable(f"platform not covered (G6): a firewall ({firewall})")
     if rule.platforms and not rule.checks_for(platform):
         return not_applicable(rule.not_applicable.get(platform, "platform not covered (G6)"))
     return None
@@ -217,7 +223,7 @@ def judge_rule(
 ) -> Judgement:
     """The verdict of one rule with a config part on one device (G4, G6, G1, G3 in order)."""
     rule = loaded.rule
-    outside = applicability(loaded, facts.platform, facts.level)
+    outside = applicability(loaded, facts.platform, facts.level, facts.firewall)
     if outside is not None:
         return outside
     checks = rule.checks_for(facts.platform)
@@ -301,17 +307,26 @@ def check_device_config(
     version_text: str | None = None,
     boundary_interfaces: frozenset[str] | None = None,
     data: DataSource | None = None,
+    role: DeviceRole | str | None = None,
+    sys_object_id_firewall: bool | None = None,
 ) -> list[RuleResult]:
     """Every enabled rule with a config part, judged on one device's config text.
 
     ``version_text`` (``show version`` output or the store's os_version) overrides the
-    release read from the config header; ``boundary_interfaces`` come from the store (G5).
+    release read from the config header; ``boundary_interfaces`` come from the store (G5);
+    the declared ``role`` and ``sys_object_id_firewall`` say, with the text, whether the
+    device is a firewall (G6, :func:`firewall_reason`).
     """
     key = platform_key(platform)
     release = detect_release(key, version_text or "")
     if not release.known:
         release = detect_release(key, text)
-    facts = Facts(key, release, level, boundary_interfaces, ruleset.release_defaults)
+    firewall = firewall_reason(role, text, sys_object_id_firewall) or firewall_reason(
+        None, version_text
+    )
+    facts = Facts(
+        key, release, level, boundary_interfaces, ruleset.release_defaults, firewall=firewall
+    )
     cfg = ParsedConfig(text, key)
     params = ruleset.params_for(level)
     who = subject or Subject("config")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netcensus.errors import UserError
-from netcensus.inventory.enums import Platform
+from netcensus.inventory.enums import Platform, parse_platform
 
 # Platforms whose device rules the catalog covers (G6). Anything else (firewall OSes,
 # Junos, ...) gets "not applicable: platform not covered" for §1 device rules.
@@ -24,39 +24,19 @@ COVERED_PLATFORMS: tuple[Platform, ...] = (
     Platform.HP_COMWARE,
 )
 
-# Spellings users and data folders use for the same platform (shared/data uses h3c_comware).
-_ALIASES = {
-    "ios": Platform.CISCO_IOS,
-    "cisco": Platform.CISCO_IOS,
-    "cisco_ios": Platform.CISCO_IOS,
-    "cisco_xe": Platform.CISCO_IOS,
-    "ios-xe": Platform.CISCO_IOS,
-    "vrp": Platform.HUAWEI_VRP,
-    "huawei": Platform.HUAWEI_VRP,
-    "huawei_vrp": Platform.HUAWEI_VRP,
-    "comware": Platform.HP_COMWARE,
-    "h3c": Platform.HP_COMWARE,
-    "h3c_comware": Platform.HP_COMWARE,
-    "hp_comware": Platform.HP_COMWARE,
-    "other": Platform.OTHER,
-}
-
 
 def platform_key(raw: str | Platform) -> Platform:
-    """The netcensus platform for a user's spelling.
+    """The netcensus platform for a user's spelling (``inventory.enums.parse_platform``).
 
     >>> platform_key("h3c_comware")
     <Platform.HP_COMWARE: 'hp_comware'>
     >>> platform_key("VRP").value
     'huawei_vrp'
     """
-    if isinstance(raw, Platform):
-        return raw
     try:
-        return _ALIASES[raw.strip().lower()]
-    except KeyError:
-        known = ", ".join(sorted(_ALIASES))
-        raise UserError(f"unknown platform {raw!r}; expected one of: {known}") from None
+        return parse_platform(raw)
+    except ValueError as exc:
+        raise UserError(f"unknown platform {raw!r}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -294,3 +274,79 @@ def release_default(
     ):
         return True
     return RELEASE_DEFAULTS.get(release.family, {}).get(setting)
+
+
+# --------------------------------------------------------------------------- detection
+
+# Lines only one platform's configuration prints, with how much each says (a version or
+# software header says most). Junos and other platforms have no marks: they stay unknown.
+_MARKS: dict[Platform, tuple[tuple[int, str], ...]] = {
+    Platform.CISCO_IOS: (
+        (5, r"^version 1[2-7]\.\d+\s*$"),
+        (2, r"^hostname \S+"),
+        (2, r"^line (con|console|vty|aux) \d"),
+        (1, r"^!$"),
+        (1, r"^end\s*$"),
+        (2, r"^ip (route|access-list|ssh|http|domain[ -]name) "),
+        (1, r"^ (switchport|no shutdown|ip address \d)"),
+        (2, r"^(enable secret|service password-encryption|spanning-tree mode)\b"),
+    ),
+    Platform.HUAWEI_VRP: (
+        (5, r"^!Software Version V[2358]00R|\bVRP \(R\) software"),
+        (3, r"^\s*(stelnet server enable|authentication-mode aaa)\s*$"),
+        (3, r"\birreversible-cipher\b|^interface Vlanif\d"),
+        (2, r"^\s*port (link-type|default vlan|trunk allow-pass)\b"),
+        (2, r"^user-interface (con|vty|console)\b"),
+        (1, r"^\s*sysname \S+"),
+        (1, r"^return\s*$"),
+    ),
+    Platform.HP_COMWARE: (
+        (5, r"^\s*version [57]\.\d+(\.\d+)?, (Release|ESS|Feature) "),
+        (3, r"^\s*authentication-mode scheme\s*$|^interface Vlan-interface\d"),
+        (3, r"^\s*(password hash|irf member \d|authorization-attribute user-role)\b"),
+        (2, r"^\s*port (link-mode|access vlan)\b|^local-user \S+ class "),
+        (2, r"^line (class )?(con|vty|aux)\b|^\s*ssh server enable\s*$"),
+        (2, r"^acl (advanced|basic) |^dhcp server ip-pool "),
+        (1, r"^\s*sysname \S+"),
+        (1, r"^return\s*$"),
+    ),
+}
+_COMPILED_MARKS = {
+    platform: tuple((weight, re.compile(pattern, re.MULTILINE)) for weight, pattern in marks)
+    for platform, marks in _MARKS.items()
+}
+
+
+@dataclass(frozen=True)
+class Detected:
+    """The platform a configuration's text shows, and the lines that say so."""
+
+    platform: Platform | None  # None: no covered platform's syntax recognised
+    marks: tuple[str, ...] = ()
+
+
+def detect_platform(text: str) -> Detected:
+    """Which covered platform wrote this config, from lines only that platform prints.
+
+    >>> detect_platform("#\\n version 7.1.045, Release 2418P06\\n#\\n sysname sw1\\n").platform
+    <Platform.HP_COMWARE: 'hp_comware'>
+    >>> detect_platform("version 15.2\\n!\\nhostname r1\\n!\\nline vty 0 4\\nend\\n").platform
+    <Platform.CISCO_IOS: 'cisco_ios'>
+    >>> detect_platform("system {\\n    host-name fw1;\\n}\\n").platform is None
+    True
+    """
+    scores: list[tuple[int, Platform, tuple[str, ...]]] = []
+    for platform, marks in _COMPILED_MARKS.items():
+        score, seen = 0, []
+        for weight, mark in marks:
+            found = mark.search(text)
+            if found:
+                score += weight
+                seen.append(found.group(0).strip())
+        scores.append((score, platform, tuple(seen)))
+    scores.sort(key=lambda entry: entry[0], reverse=True)
+    (best, platform, seen), (runner_up, _, _) = scores[0], scores[1]
+    # Two lines of evidence at least, and clearly more than any other platform has.
+    if best < 3 or best < runner_up + 2:
+        return Detected(None)
+    return Detected(platform, seen)

@@ -31,6 +31,7 @@ from netcensus.compliance.evaluators.common import (
     not_evaluable,
     passed,
 )
+from netcensus.compliance.firewall import firewall_reason
 from netcensus.compliance.packs import DataCheck, RuleSet, StoreCheck
 from netcensus.compliance.parameters import Parameters
 from netcensus.compliance.results import Evidence, RuleResult
@@ -193,12 +194,10 @@ def check_devices(
     *,
     now: dt.datetime | None = None,
     device_names: Iterable[str] | None = None,
-    include_data_rules: bool = False,
 ) -> list[RuleResult]:
-    """Config rules (on each device's newest stored config) and store rules, per active device.
-
-    Topology rules are the isolation engine's. Data-only rules (registers, CMDB exports no
-    collector fills yet) are reported not-evaluable per device only if asked.
+    """Config rules (on each device's newest stored config), store rules and Data-only rules
+    (registers, CMDB exports no collector fills yet: not evaluable, naming the Data), per
+    active device. Topology rules are the isolation engine's.
     """
     moment = now or dt.datetime.now(dt.UTC)
     wanted = set(device_names) if device_names is not None else None
@@ -208,14 +207,15 @@ def check_devices(
         for device in session.scalars(query):
             if wanted is not None and device.name not in wanted:
                 continue
-            results += _check_device(session, device, ruleset, moment, include_data_rules)
+            results += _check_device(session, device, ruleset, moment)
     return results
 
 
 def _check_device(
-    session: Session, device: Device, ruleset: RuleSet, now: dt.datetime, include_data_rules: bool
+    session: Session, device: Device, ruleset: RuleSet, now: dt.datetime
 ) -> list[RuleResult]:
     level = device_mlps_level(device.mlps_level, device.site.level if device.site else None)
+    sys_object_id_firewall: bool | None = None  # until inventory.vendors lands
     params = ruleset.params_for(level)
     subject = Subject(
         device.name, device.id, device.site_id, device.zone.kind.value if device.zone else None
@@ -223,20 +223,19 @@ def _check_device(
     results: list[RuleResult] = []
     for loaded in ruleset.enabled():
         check = loaded.rule.check
-        if isinstance(check, StoreCheck):
-            if loaded.rule.min_level > level:
-                judged = not_applicable(
-                    f"rule applies from level {loaded.rule.min_level}; device level {level}"
-                )
-            else:
-                judged = store_query(session, device, check, params, now) or not_evaluable(
-                    f"needs Data: {_missing_reason(check, device, params)}"
-                )
-            results.append(result_for(loaded, judged, subject, level))
-        elif isinstance(check, DataCheck) and include_data_rules:
-            results.append(
-                result_for(loaded, not_evaluable(f"needs Data: {check.needs}"), subject, level)
+        if not isinstance(check, (StoreCheck, DataCheck)):
+            continue
+        if loaded.rule.min_level > level:
+            judged = not_applicable(
+                f"rule applies from level {loaded.rule.min_level}; device level {level}"
             )
+        elif isinstance(check, DataCheck):
+            judged = not_evaluable(f"needs Data: {check.needs}")
+        else:
+            judged = store_query(session, device, check, params, now) or not_evaluable(
+                f"needs Data: {_missing_reason(check, device, params)}"
+            )
+        results.append(result_for(loaded, judged, subject, level))
     newest = session.scalars(
         select(ConfigVersion)
         .where(ConfigVersion.device_id == device.id)
@@ -252,10 +251,11 @@ def _check_device(
         # The config part cannot be judged, but a Data part can still fail (NET-BAK-01 on a
         # device never backed up: no copy at all is a stale backup).
         no_config = not_evaluable("no stored running config (needs an SSH scan)")
+        firewall = firewall_reason(device.role, None, sys_object_id_firewall)
         return results + [
             result_for(
                 r,
-                applicability(r, device.platform, level)
+                applicability(r, device.platform, level, firewall)
                 or with_data(no_config, r.rule.data, device.platform, data),
                 subject,
                 level,
@@ -272,5 +272,7 @@ def _check_device(
         version_text=device.os_version or device.sys_descr,
         boundary_interfaces=_boundary(session, device),
         data=data,
+        role=device.role,
+        sys_object_id_firewall=sys_object_id_firewall,
     )
     return results

@@ -72,6 +72,54 @@ class Platform(StrEnum):
     OTHER = "other"
 
 
+# Other spellings of the platform keys: netmiko device types, Ansible network_os and
+# ntc-templates names, vendor and OS names, and the folder names of shared config sets.
+PLATFORM_ALIASES: dict[str, Platform] = {
+    "ios": Platform.CISCO_IOS,
+    "cisco": Platform.CISCO_IOS,
+    "cisco_xe": Platform.CISCO_IOS,
+    "ios-xe": Platform.CISCO_IOS,
+    "ios_xe": Platform.CISCO_IOS,
+    "iosxe": Platform.CISCO_IOS,
+    "cisco.ios.ios": Platform.CISCO_IOS,
+    "vrp": Platform.HUAWEI_VRP,
+    "huawei": Platform.HUAWEI_VRP,
+    "huawei_vrpv8": Platform.HUAWEI_VRP,
+    "community.network.ce": Platform.HUAWEI_VRP,
+    "comware": Platform.HP_COMWARE,
+    "h3c": Platform.HP_COMWARE,
+    "h3c_comware": Platform.HP_COMWARE,
+    "hpe_comware": Platform.HP_COMWARE,
+    "community.network.comware": Platform.HP_COMWARE,
+}
+
+
+def parse_platform(raw: str | Platform) -> Platform:
+    """The platform a user means, by its key or an alias, in any case: the one parser the YAML
+    inventory, the CLI and the API share.
+
+    >>> [parse_platform(raw).value for raw in ("h3c_comware", " VRP ", "cisco_ios")]
+    ['hp_comware', 'huawei_vrp', 'cisco_ios']
+    >>> parse_platform("junos")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: expected one of 'cisco_ios', 'huawei_vrp', 'hp_comware' or 'other', or an alias ...
+    """
+    if isinstance(raw, Platform):
+        return raw
+    key = raw.strip().lower()
+    if key in Platform._value2member_map_:
+        return Platform(key)
+    if key in PLATFORM_ALIASES:
+        return PLATFORM_ALIASES[key]
+    keys = [p.value for p in Platform]
+    aliases = sorted(a for a in PLATFORM_ALIASES if "." not in a)
+    raise ValueError(
+        f"expected one of {', '.join(map(repr, keys[:-1]))} or {keys[-1]!r},"
+        f" or an alias ({', '.join(aliases)})"
+    )
+
+
 class DeviceStatus(StrEnum):
     PLANNED = "planned"
     ACTIVE = "active"

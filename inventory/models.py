@@ -41,6 +41,7 @@ from .enums import (
     Role,
     ScanStatus,
     Severity,
+    Verdict,
     ZoneKind,
 )
 
@@ -499,3 +500,34 @@ class Schedule(Base):
     last_status: Mapped[str | None] = mapped_column(String(16))
     last_message: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class RuleVerdict(Base):
+    """The last check's verdict of one rule on one subject: pass, fail, not applicable or not
+    evaluable, with its evidence (the assessor's verdict matrix). Derived: each check replaces
+    the rows of the packs and subtree it judged."""
+
+    __tablename__ = "rule_verdicts"
+    __table_args__ = (UniqueConstraint("rule_id", "subject_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(32))
+    pack: Mapped[str] = mapped_column(String(64), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))  # device / link / endpoint / site
+    subject_key: Mapped[str] = mapped_column(String(256))
+    device_id: Mapped[int | None] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), index=True
+    )
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="SET NULL"), index=True
+    )
+    zone_kind: Mapped[str | None] = mapped_column(String(16))
+    severity: Mapped[Severity] = mapped_column(_enum(Severity))
+    mlps_level: Mapped[int | None] = mapped_column(Integer)
+    verdict: Mapped[Verdict] = mapped_column(_enum(Verdict), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    checked_at: Mapped[dt.datetime]
+
+    device: Mapped[Device | None] = relationship()
+    site: Mapped[Site | None] = relationship()

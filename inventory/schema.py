@@ -28,7 +28,16 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from .enums import CredentialKind, DeviceRole, DeviceStatus, Level, LinkKind, Platform, ZoneKind
+from .enums import (
+    CredentialKind,
+    DeviceRole,
+    DeviceStatus,
+    Level,
+    LinkKind,
+    Platform,
+    ZoneKind,
+    parse_platform,
+)
 
 # --- field types ---------------------------------------------------------------------------
 
@@ -112,6 +121,11 @@ def _level(value: object) -> object:
         return Level.from_division(value) if isinstance(value, str) else value
     except ValueError:
         return value
+
+
+def _platform(value: object) -> object:
+    # Aliases (h3c_comware, vrp, ios …) are read as the CLI and the API read them.
+    return parse_platform(value) if isinstance(value, str) else value
 
 
 Text = Annotated[str, Strict(), Field(min_length=1)]
@@ -263,7 +277,7 @@ class DeviceSpec(Spec):
     zone: Text | None = None
     role: DeviceRole
     # Omitted platform/vendor/model/serial keep what the store has (collectors fill them in).
-    platform: Platform | None = None
+    platform: Annotated[Platform, BeforeValidator(_platform)] | None = None
     vendor: Text | None = None
     model: Text | None = None
     serial: Text | None = None

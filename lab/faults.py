@@ -116,7 +116,8 @@ class _Planter:
 
 
 _SWITCHES = (DeviceRole.ACCESS_SWITCH, DeviceRole.DISTRIBUTION_SWITCH, DeviceRole.CORE_SWITCH)
-_NETWORK = (*_SWITCHES, DeviceRole.ROUTER, DeviceRole.FIREWALL)
+# Faults go to routers and switches: config rules do not judge firewalls (catalog G6).
+_NETWORK = (*_SWITCHES, DeviceRole.ROUTER)
 
 
 def plant(builder: Builder, sites: list[Site]) -> list[Fault]:

@@ -90,12 +90,16 @@ def combine(parts: Iterable[Judgement], empty: Judgement) -> Judgement:
 
 # --------------------------------------------------------------------------- secrets
 
-# A secret follows one of these keywords, optionally after an encryption-type token.
+# A secret follows one of these keywords, optionally after an encryption-type token. A type
+# token followed by more text is never the secret itself: the collector has already put a
+# marker after it (``password simple <redacted>``), and the type is what the verdict rests on.
+_SECRET_TYPES = r"(?:0|5|6|7|8|9|cipher|simple|hash|irreversible-cipher|encrypted|md5)"
+_NOT_SECRET = r"RO\b|RW\b|read\b|write\b|view\b"  # community access words
 _SECRET = re.compile(
     r"(?P<key>\b(?:password|secret|key|key-string|community|cipher|irreversible-cipher|hash|"
     r"simple|server-key|md5|authentication-key|md5-password|message-digest-key \d+ md5)"
-    r"(?: (?:0|5|6|7|8|9|cipher|simple|hash|irreversible-cipher|encrypted|md5))?) "
-    r"(?P<value>(?!<redacted)(?!RO\b|RW\b|read\b|write\b|view\b)\S+)"
+    rf"(?: {_SECRET_TYPES})?) "
+    rf"(?P<value>(?!<redacted)(?!{_NOT_SECRET})(?!{_SECRET_TYPES} (?!{_NOT_SECRET})\S)\S+)"
 )
 
 
@@ -109,6 +113,8 @@ def mask_secrets(text: str) -> str:
     'snmp-server community <redacted> RO'
     >>> mask_secrets("snmp-agent community read cipher %^%#abc")
     'snmp-agent community read cipher <redacted>'
+    >>> mask_secrets("password simple <redacted>")
+    'password simple <redacted>'
     """
     return _SECRET.sub(lambda m: f"{m.group('key')} <redacted>", text)
 
@@ -156,12 +162,17 @@ class ParsedConfig:
 
     def __init__(self, text: str, platform: Platform):
         self.platform = platform
-        self.raw_lines = text.replace("\t", " ").splitlines()
+        # Lines end at "\n" only, as the device and every editor count them: str.splitlines
+        # would also break at form feeds, U+0085 or U+2028 inside a description and shift
+        # every line number after it.
+        self.raw_lines = [line.removesuffix("\r") for line in text.replace("\t", " ").split("\n")]
         self.comment = "#" if platform in _HASH_PLATFORMS else "!"
         self.banners: list[Banner] = []
         normalized = self._hide_banners(list(self.raw_lines))
         if platform in _HASH_PLATFORMS:
             normalized = self._rebase_blocks(normalized)
+        if platform is Platform.HP_COMWARE:
+            normalized = _nest_unindented_views(normalized)
         # "!" is a comment on every platform (RANCID/Oxidized headers, VRP remarks).
         self._tree = ConfigTree(normalized, "".join(sorted({self.comment, "!"})))
         self._lines: dict[tuple[str | re.Pattern[str], bool], list[Line]] = {}
@@ -271,6 +282,46 @@ class ParsedConfig:
         return "\n".join(self.raw_lines)
 
 
+# Comware commands that open a view (their block's lines are the view's settings).
+_COMWARE_VIEW = re.compile(
+    r"^(interface|local-user|line|user-interface|domain (?!default\b)|user-group|role name"
+    r"|vlan \d+$|(radius|hwtacacs|ldap) scheme|acl (\d|basic|advanced|ipv6|mac|number|name)"
+    r"|ospf|ospfv3|bgp|isis|rip|ike (proposal|profile|keychain)|irf-port"
+    r"|ipsec (proposal|policy|transform-set|profile)|dhcp server ip-pool|pki domain"
+    r"|security-zone name|zone-pair security|stp region-configuration)\b"
+)
+
+
+def _nest_unindented_views(lines: list[str]) -> list[str]:
+    """Comware blocks rendered without indentation (templates, hand edits) as printed.
+
+    ``display current-configuration`` indents a view's settings under its header; a
+    template often does not. In a ``#``-delimited block whose header opens a view and whose
+    next line is not indented, every further unindented line that opens no view of its
+    own is a setting of the view above it: it gets the indentation the device would print.
+
+    >>> _nest_unindented_views(["#", "local-user ops", "password simple x", "#", "sysname a"])
+    ['#', 'local-user ops', ' password simple x', '#', 'sysname a']
+    """
+    out = list(lines)
+    in_view = False
+    after_hash = False
+    for index, raw in enumerate(lines):
+        if raw.startswith("#") or raw.strip() in {"return", "!"}:
+            in_view, after_hash = False, raw.startswith("#")
+            continue
+        if not raw.strip() or raw[0] == " ":
+            if raw.strip():
+                in_view = False  # indented like the device prints it: nothing to fix
+            continue
+        if _COMWARE_VIEW.match(raw):
+            in_view = after_hash
+        elif in_view:
+            out[index] = " " + raw
+        after_hash = after_hash and in_view
+    return out
+
+
 _COMPILED: dict[str, re.Pattern[str]] = {}
 _MAX_COMPILED = 20_000  # patterns made from names in configs (ACLs) must not pile up
 
@@ -352,6 +403,7 @@ class Facts:
     level: int = 3
     boundary_interfaces: frozenset[str] | None = None
     release_defaults: tuple[ReleaseDefault, ...] = ()
+    firewall: str | None = None  # why the device is a firewall (G6), None if it is not one
 
     def default(self, setting: str) -> Any:
         return release_default(self.platform, self.release, setting, self.release_defaults)

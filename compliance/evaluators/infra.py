@@ -225,14 +225,33 @@ _HA = {
         r"^(switch virtual domain|standby \d+ ip|vrrp \d+ (ip|address)|failover$"
         r"|stackwise-virtual$)"
     ),
-    Platform.HUAWEI_VRP: r"^(stack\b|css enable|vrrp vrid \d+ virtual-ip|hrp enable|e-trunk \d+)",
-    Platform.HP_COMWARE: r"^(irf member \d+|vrrp vrid \d+ virtual-ip)",
+    Platform.HUAWEI_VRP: r"^(css enable|vrrp vrid \d+ virtual-ip|hrp enable|e-trunk \d+)",
+    Platform.HP_COMWARE: r"^vrrp vrid \d+ virtual-ip",
+}
+# Stack/IRF membership: every standalone Comware 7 box prints `irf member 1 …` (and a VRP
+# switch may print its own `stack slot 0 …`); only a second member is redundancy.
+_STACK_MEMBER = {
+    Platform.HUAWEI_VRP: re.compile(r"^stack (?:slot|member) (\d+)\b"),
+    Platform.HP_COMWARE: re.compile(r"^irf member (\d+)\b"),
 }
 
 
 def redundancy(cfg: ParsedConfig, params: Parameters, facts: Facts) -> Judgement:
-    """NET-ARCH-03 config part: a redundancy protocol or stack; absence needs the HA inventory."""
+    """NET-ARCH-03 config part: a redundancy protocol or a stack of two or more members.
+
+    Whether the device is a key device and its peer and power supplies are there is the
+    rule's Data part (catalog G3): the config alone never decides a pass.
+
+    >>> cw = ParsedConfig("#\\n irf member 1 priority 1\\n#\\n", Platform.HP_COMWARE)
+    >>> redundancy(cw, Parameters(), Facts(Platform.HP_COMWARE)).verdict.value
+    'not-evaluable'
+    """
     found = cfg.lines(_HA[cfg.platform])
+    member = _STACK_MEMBER.get(cfg.platform)
+    if member is not None:
+        members = cfg.lines(member)
+        if len({member.match(line.text).group(1) for line in members}) >= 2:  # type: ignore[union-attr]
+            found += members
     if found:
         return passed("redundancy configured", *found[:3])
     return not_evaluable("no HA/stack config: needs the role and HA-peer inventory (Data)")

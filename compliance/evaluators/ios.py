@@ -31,7 +31,7 @@ from netcensus.compliance.evaluators.common import (
 from netcensus.compliance.parameters import Parameters
 from netcensus.inventory.enums import Platform, Verdict
 
-LINES = r"^line (con|aux|vty)\b"
+LINES = r"^line (con|console|aux|vty)\b"  # IOS prints `con`; configs typed by hand say `console`
 VTY = r"^line vty\b"
 _PERMIT_ANY = re.compile(r"^(?:\d+ )?permit (?:\S+ )?any\b")
 

@@ -189,8 +189,15 @@ def telnet(cfg: ParsedConfig, params: Parameters, facts: Facts) -> Judgement:
     parts: list[Judgement] = []
     on = cfg.first(r"^telnet (ipv6 )?server enable$", top=True)
     off = cfg.first(r"^undo telnet (ipv6 )?server enable$", top=True)
+    vtys = cfg.sections(r"^user-interface vty\b")
+    ssh_only = [vty.first(r"^protocol inbound ssh$") for vty in vtys]
     if on:
         parts.append(failed("Telnet server enabled", on))
+    elif vtys and all(ssh_only):
+        # No vty accepts Telnet, so the server's release default cannot open a Telnet login.
+        parts.append(
+            passed("every vty accepts SSH only (protocol inbound ssh)", *filter(None, ssh_only))
+        )
     elif not off:
         default = facts.default("telnet_server")
         if default is None:
@@ -199,7 +206,7 @@ def telnet(cfg: ParsedConfig, params: Parameters, facts: Facts) -> Judgement:
             )
         elif default:
             parts.append(failed(f"Telnet server on by default ({facts.release_text()})"))
-    for vty in cfg.sections(r"^user-interface vty\b"):
+    for vty in vtys:
         inbound = vty.first(r"^protocol inbound \S+")
         if inbound and inbound.text.split()[-1] in {"telnet", "all"}:
             parts.append(failed(f"{vty.name}: {inbound.text}", inbound))

@@ -11,20 +11,41 @@ from sqlalchemy.orm import Session
 
 from netcensus.cli.common import console, emit, emit_json, json_option, jsonable, safe, with_store
 from netcensus.compliance import check as compliance_check
+from netcensus.compliance import report
+from netcensus.compliance.configcheck import read_config_file
 from netcensus.compliance.findings import FindingFilter, expire_waivers, export_findings
 from netcensus.compliance.findings import (
     waive as waive_finding,
 )
+from netcensus.compliance.firewall import firewall_reason
 from netcensus.compliance.packs import canonical_rule_id
+from netcensus.compliance.platform_facts import detect_platform
+from netcensus.compliance.verdicts import verdict_rows
 from netcensus.errors import UserError
 from netcensus.inventory import queries
 from netcensus.inventory.db import Store
-from netcensus.inventory.enums import FindingState, Platform, Severity, ZoneKind
+from netcensus.inventory.enums import FindingState, Platform, Severity, ZoneKind, parse_platform
 
 STATES = click.Choice([s.value for s in FindingState])
 SEVERITIES = click.Choice([s.value for s in Severity])
 ZONES = click.Choice([z.value for z in ZoneKind])
-PLATFORMS = click.Choice([p.value for p in Platform if p is not Platform.OTHER])
+
+
+class PlatformParam(click.ParamType):
+    """A platform key or alias (``h3c_comware``, ``vrp``, ``ios`` …), read as the YAML reads it."""
+
+    name = "platform"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Platform:
+        try:
+            return parse_platform(value)  # type: ignore[arg-type]
+        except ValueError as exc:
+            self.fail(f"unknown platform {value!r}: {exc}", param, ctx)
+
+
+PLATFORM = PlatformParam()
 MLPS_LEVEL = click.IntRange(1, 5)
 CONFIG_FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 LIST_COLUMNS = ("id", "rule", "severity", "state", "mlps_level", "zone", "subject", "message")
@@ -53,27 +74,29 @@ def _refresh_waivers(store: Store) -> None:
 )
 @click.option("--config", "config_file", type=CONFIG_FILE,
               help="Check one raw config file (no store): print verdicts.")  # fmt: skip
-@click.option("--platform", type=PLATFORMS, help="Platform of --config.")
+@click.option("--platform", type=PLATFORM,
+              help="Platform of --config (default: detected from the text).")  # fmt: skip
 @json_option
 def check(
     packs: tuple[str, ...],
     site_code: str | None,
     level: int | None,
     config_file: Path | None,
-    platform: str | None,
+    platform: Platform | None,
     as_json: bool,
 ) -> None:
     """Run the rule packs over the store (configs, store facts, topology) and update findings.
 
-    With --config FILE --platform P, check one configuration file without a store.
+    With --config FILE, check one configuration file without a store; its platform is
+    detected from the text unless --platform says it.
     """
     if config_file is not None:
-        if platform is None:
-            raise UserError("--config needs --platform (cisco_ios, huawei_vrp or hp_comware)")
         if site_code:
             raise UserError("--site applies to the store; a --config file has no site")
-        results = compliance_check.check_config_file(
-            config_file, Platform(platform), level=level or 3, packs=packs or None
+        text = read_config_file(config_file)
+        platform = platform_for_text(text, platform, str(config_file))
+        results = compliance_check.check_config_text(
+            text, platform, level=level or 3, packs=packs or None, name=config_file.name
         )
         rows = [
             {"rule": r.rule_id, "verdict": r.verdict.value, "severity": r.severity.value,
@@ -82,7 +105,7 @@ def check(
             for r in results
         ]  # fmt: skip
         emit(rows, ("rule", "verdict", "severity", "message", "lines"), as_json=as_json,
-             title=f"{config_file.name} ({platform}, MLPS level {level or 3})")  # fmt: skip
+             title=f"{config_file.name} ({platform.value}, MLPS level {level or 3})")  # fmt: skip
         return
     if platform is not None:
         raise UserError("--platform goes with --config FILE")
@@ -111,6 +134,33 @@ def _check_store(
         f"findings: {sync.opened} new, {sync.still_open} still open, {sync.resolved} resolved, "
         f"{sync.reopened} reopened, {sync.waived} waived"
     )
+
+
+def platform_for_text(text: str, given: Platform | None, where: str) -> Platform:
+    """The platform to judge ``text`` as: the one given, else the one its lines show.
+
+    A given platform that the text contradicts is kept (the user may know better) but
+    said on stderr: a Comware file checked as IOS would otherwise fail silently.
+    """
+    detected = detect_platform(text)
+    if given is None:
+        if detected.platform is None and firewall_reason(None, text):
+            return Platform.OTHER  # a firewall OS: its config rules do not apply (G6)
+        if detected.platform is None:
+            raise UserError(
+                f"{where}: cannot tell the platform from the text (not IOS, VRP or Comware"
+                " syntax); give --platform"
+            )
+        return detected.platform
+    if detected.platform is not None and detected.platform is not given:
+        shown = "; ".join(detected.marks[:3])
+        click.secho(
+            f"warning: {where} looks like {detected.platform.value} ({shown}), not"
+            f" {given.value} as given",
+            fg="yellow",
+            err=True,
+        )
+    return given
 
 
 # -- findings --------------------------------------------------------------------------------
@@ -293,3 +343,37 @@ def show_rule(rule_id: str, as_json: bool) -> None:
         for key, value in detail.items():
             if value not in (None, "", [], {}):
                 console.print(f"[bold]{key}[/bold]: {safe(value)}", highlight=False)
+
+
+# -- report compliance -----------------------------------------------------------------------
+
+
+@click.command("compliance")
+@click.option("--under", "site_code", metavar="CODE",
+              help="Only this division's subtree (default: every site).")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(report.FORMATS), required=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to this file (default: standard output).")  # fmt: skip
+@with_store
+def report_compliance(site_code: str | None, fmt: str, out: Path | None, store: Store) -> None:
+    """The assessor's verdict matrix of the last check: every device x rule with pass, fail,
+    not applicable or not evaluable and its evidence, as CSV, JSON or printable HTML."""
+    if out is not None and not out.parent.is_dir():
+        raise UserError(f"cannot write {out}: folder {out.parent} does not exist")
+    with store.session() as session:
+        if site_code:
+            queries.get_site(session, site_code)  # an unknown code is an error, not an empty report
+        rows = verdict_rows(session, site_code)
+    titles = {loaded.rule.id: loaded.rule.title for loaded in compliance_check.load_rules(None)}
+    scope = site_code or "all sites"
+    if fmt == "csv":
+        text = report.render_csv(rows, titles)
+    elif fmt == "json":
+        text = report.render_json(rows, scope, titles)
+    else:
+        text = report.render_html(rows, scope, titles, _now())
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    console.print(f"wrote {len(rows)} verdict(s) to {out}")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from rich.syntax import Syntax
 
-from netcensus.cli.common import console, emit, json_option, printable, safe, with_store
+from netcensus.cli.common import console, emit, emit_json, json_option, printable, safe, with_store
+from netcensus.collectors import configs as config_store
+from netcensus.compliance.configcheck import read_config_file
+from netcensus.compliance.platform_facts import detect_platform
 from netcensus.inventory import queries
 from netcensus.inventory.db import Store
 
@@ -86,3 +90,53 @@ def show_command(device_name: str, number: int | None, store: Store) -> None:
     with store.session() as session:
         text = queries.config_text(session, device_name, number).text
     sys.stdout.write(printable(text))
+
+
+@configs.command("import")
+@click.argument(
+    "paths", metavar="DIR|FILE...", nargs=-1, required=True,
+    type=click.Path(path_type=Path, exists=True),
+)  # fmt: skip
+@json_option
+@with_store
+def import_command(paths: tuple[Path, ...], as_json: bool, store: Store) -> None:
+    """Import saved configs into the config history of declared devices, dated by each file.
+
+    Files named by device (name or management address, `sw1`, `sw1.cfg`) or the output
+    folder of Oxidized or RANCID. Secrets are redacted and unchanged copies are not stored
+    twice, as for configs collected over SSH.
+    """
+    saved = config_store.find_saved_configs(paths)
+    texts: dict[Path, str] = {}
+
+    def read(path: Path) -> str:
+        return texts.setdefault(path, read_config_file(path))
+
+    with store.transaction() as session:
+        result = config_store.import_saved_configs(session, saved, read)
+        rows = [
+            {
+                "file": str(config.path),
+                "device": device.name,
+                "saved_at": config.saved_at,
+                "stored": "new version" if changed else "unchanged",
+            }
+            for config, device, changed in result.stored
+        ]
+        mismatched = [
+            (config, device.platform, detected.platform)
+            for config, device, _ in result.stored
+            for detected in [detect_platform(texts[config.path])]
+            if detected.platform is not None and detected.platform is not device.platform
+        ]
+    skipped = [{"file": str(config.path), "why": why} for config, why in result.skipped]
+    if as_json:
+        emit_json({"imported": rows, "skipped": skipped})
+        return
+    emit(rows, ("file", "device", "saved_at", "stored"), as_json=False,
+         title=f"{len(rows)} config(s) imported")  # fmt: skip
+    for config, declared, seen in mismatched:
+        click.secho(printable(f"warning: {config.path} looks like {seen.value}, but its device "
+                              f"is declared {declared.value}"), fg="yellow", err=True)  # fmt: skip
+    for row in skipped:
+        click.secho(printable(f"skipped {row['file']}: {row['why']}"), fg="yellow", err=True)

@@ -223,6 +223,8 @@ MODULES = [
     "netcensus.compliance.evaluators.ios",
     "netcensus.compliance.evaluators.vrp",
     "netcensus.compliance.evaluators.comware",
+    "netcensus.compliance.evaluators.infra",
+    "netcensus.compliance.firewall",
 ]
 
 

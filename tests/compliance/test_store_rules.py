@@ -236,15 +236,15 @@ def test_device_facts_come_from_the_store(store: Store) -> None:
     assert by["gz-vrp-fresh", "NET-ARCH-06"].verdict is Verdict.NOT_EVALUABLE
 
 
-def test_data_only_rules_on_request(sqlite_store: Store) -> None:
+def test_data_only_rules_are_not_evaluable_naming_the_data(sqlite_store: Store) -> None:
     _populate(sqlite_store)
     ruleset = load_ruleset("mlps-l2")
-    quiet = {r.rule_id for r in check_devices(sqlite_store, ruleset, now=NOW)}
-    loud = check_devices(
-        sqlite_store, ruleset, now=NOW, include_data_rules=True, device_names=["gz-vrp-fresh"]
-    )
-    assert "NET-BAK-02" not in quiet
-    (bak02,) = [r for r in loud if r.rule_id == "NET-BAK-02"]
+    results = check_devices(sqlite_store, ruleset, now=NOW, device_names=["gz-vrp-fresh"])
+    (bak02,) = [r for r in results if r.rule_id == "NET-BAK-02"]
     assert bak02.verdict is Verdict.NOT_EVALUABLE and bak02.message.startswith(
         "needs Data: replication"
     )
+    data_rules = {
+        r.rule.id for r in ruleset.enabled() if r.rule.check and r.rule.check.kind == "data"
+    }
+    assert data_rules and data_rules <= {r.rule_id for r in results}
