@@ -154,7 +154,7 @@ def test_shared_address_is_ambiguous_and_negative_versions_work(
     assert run("configs", "import", str(tmp_path / "a"), str(tmp_path / "b")).exit_code == 0
     shared = run("configs", "show", "10.0.0.1")
     assert shared.exit_code != 0
-    assert "10.0.0.1 is the management address of 2 devices (ne40, ne40-old)" in shared.output
+    assert "address 10.0.0.1 is shared by 2 devices (ne40, ne40-old)" in shared.output
     by_address_file = _copy(shared_data, VRP_REV1, tmp_path / "c" / "10.0.0.1")
     skipped = run("configs", "import", str(by_address_file))
     assert "names several devices (ne40, ne40-old)" in skipped.stderr

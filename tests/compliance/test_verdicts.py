@@ -128,7 +128,7 @@ def test_report_formats_agree_and_keep_to_the_subtree(checked_store: Store, tmp_
     assert "line 9: password simple <redacted:cleartext>" in auth02["evidence"]
 
     unknown = run("report", "compliance", "--under", "4499", "--format", "json")
-    assert unknown.exit_code != 0 and "no site with code 4499" in unknown.output
+    assert unknown.exit_code != 0 and "no site with code '4499'" in unknown.output
 
 
 def test_html_report_is_self_contained_and_escaped(checked_store: Store) -> None:
