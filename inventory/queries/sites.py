@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from netcensus.errors import NotFound
+
 from ..enums import DeviceStatus, FindingState, Level, Severity, ZoneKind
 from ..hierarchy import ancestors, under
 from ..models import Declaration, Device, Finding, Site, SiteRegion
-from .common import Page, Row, paginate, require_site, where_all
+from .common import Page, Row, paginate, require_site, where_all, within_scope
 
 
 class SiteRow(Row):
@@ -118,12 +120,17 @@ def list_sites(
     return Page[SiteRow](items=items, total=total, page=page, per_page=per_page)
 
 
-def subtree_kpis(session: Session, codes: list[str]) -> dict[str, SiteKpis]:
+def subtree_kpis(
+    session: Session, codes: list[str], *, scope: str | None = None
+) -> dict[str, SiteKpis]:
     """KPIs of each code's subtree, in three grouped queries for all of them together.
 
     Counts are grouped by site in the database and rolled up to the requested codes here:
     a few thousand grouped rows instead of a join per code (10 s → 0.3 s for a province).
     """
+    for code in codes:
+        if not within_scope(code, scope):
+            raise NotFound(f"no site with code {code!r}")
     wanted = set(codes)
     lengths = sorted({len(code) for code in codes})
     roots = [c for c in wanted if not any(c != o and c.startswith(o) for o in wanted)]
@@ -188,7 +195,7 @@ def get_site(session: Session, code: str, *, scope: str | None = None) -> SiteDe
     children = list(
         session.scalars(select(Site).where(Site.parent_code == code).order_by(Site.code))
     )
-    kpis = subtree_kpis(session, [code, *(child.code for child in children)])
+    kpis = subtree_kpis(session, [code, *(child.code for child in children)], scope=scope)
     declarations = session.scalars(
         select(Declaration)
         .where(Declaration.site_id == site.id)
