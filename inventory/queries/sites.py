@@ -14,7 +14,7 @@ from netcensus.errors import NotFound
 from ..enums import DeviceStatus, FindingState, Level, Severity, ZoneKind
 from ..hierarchy import ancestors, under
 from ..models import Declaration, Device, Finding, Site, SiteRegion
-from .common import Page, Row, paginate, require_site, where_all, within_scope
+from .common import DEFAULT_PER_PAGE, Page, Row, paginate, require_site, where_all, within_scope
 
 
 class SiteRow(Row):
@@ -88,7 +88,7 @@ def list_sites(
     region: str | None = None,
     search: str | None = None,
     page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = DEFAULT_PER_PAGE,
 ) -> Page[SiteRow]:
     """Sites in code order: a subtree, a level, a region tag, a name or code fragment."""
     if under_code is not None:
