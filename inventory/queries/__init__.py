@@ -19,15 +19,7 @@ from .configs import (
     list_config_versions,
 )
 from .device_detail import DeviceDetail, get_device
-from .devices import (
-    DeviceIdentity,
-    DeviceRow,
-    InterfaceRow,
-    find_device,
-    list_devices,
-    list_interfaces,
-    resolve_device,
-)
+from .devices import DeviceIdentity, DeviceRow, InterfaceRow, list_devices, list_interfaces
 from .endpoints import EndpointRow, list_endpoints, parse_address
 from .findings import (
     ActiveWaiver,
@@ -68,9 +60,9 @@ __all__ = [
     "EndpointRow", "FindingDetail", "FindingRow", "InterfaceRow", "LastScan", "LinkEnd", "LinkRow",
     "MAX_PER_PAGE", "Page", "PartError", "PollerRow", "Row", "ScanCounts", "ScanDetail",
     "ScanResultRow", "ScanRow", "ScheduleRow", "SiteChild", "SiteDetail", "SiteKpis", "SiteRef",
-    "SiteRow", "Topology", "WaiverRow", "ZoneRow", "config_diff", "config_text", "find_device",
-    "get_device", "get_finding", "get_scan", "get_site", "list_audit_events",
-    "list_config_versions", "list_devices", "list_endpoints", "list_findings", "list_interfaces",
-    "list_links", "list_pollers", "list_scans", "list_schedules", "list_sites", "parse_address",
-    "resolve_device", "subtree_kpis", "topology",
+    "SiteRow", "Topology", "WaiverRow", "ZoneRow", "config_diff", "config_text", "get_device",
+    "get_finding", "get_scan", "get_site", "list_audit_events", "list_config_versions",
+    "list_devices", "list_endpoints", "list_findings", "list_interfaces", "list_links",
+    "list_pollers", "list_scans", "list_schedules", "list_sites", "parse_address", "subtree_kpis",
+    "topology",
 ]  # fmt: skip

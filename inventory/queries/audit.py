@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, Device, Finding
-from .common import Page, Row, code_under, paginate, site_ids_under, where_all
+from .common import DEFAULT_PER_PAGE, Page, Row, code_under, paginate, site_ids_under, where_all
 
 
 class AuditEventRow(Row):
@@ -50,7 +50,7 @@ def list_audit_events(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = DEFAULT_PER_PAGE,
 ) -> Page[AuditEventRow]:
     """Events, latest first; ``since`` inclusive, ``until`` exclusive."""
     query = where_all(

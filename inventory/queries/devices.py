@@ -15,7 +15,7 @@ from ..enums import DeviceRole, DeviceStatus, Platform, ZoneKind
 from ..hierarchy import under
 from ..mlps import device_mlps_level_sql
 from ..models import Device, Interface, Site, Zone
-from .common import Page, Row, in_subtree, paginate, require_site, where_all
+from .common import DEFAULT_PER_PAGE, Page, Row, in_subtree, paginate, require_site, where_all
 
 
 class DeviceRow(Row):
@@ -126,7 +126,7 @@ def list_devices(
     mlps_level: int | None = None,
     search: str | None = None,
     page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = DEFAULT_PER_PAGE,
 ) -> Page[DeviceRow]:
     """Devices by name. ``site`` is a subtree; ``search`` matches name, sysName, address, serial.
 
@@ -234,7 +234,7 @@ def list_interfaces(
     oper_status: str | None = None,
     search: str | None = None,
     page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = DEFAULT_PER_PAGE,
 ) -> Page[InterfaceRow]:
     """Interfaces by device, then ifIndex (ports without one last), then name."""
     if device is not None:

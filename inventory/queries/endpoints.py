@@ -15,7 +15,7 @@ from ..enums import ZoneKind
 from ..hierarchy import under
 from ..macs import normalise_mac
 from ..models import Device, Endpoint, Interface, Site, Zone
-from .common import Page, Row, paginate, require_site, where_all
+from .common import DEFAULT_PER_PAGE, Page, Row, paginate, require_site, where_all
 from .devices import find_device
 
 
@@ -58,7 +58,7 @@ def list_endpoints(
     site: str | None = None,
     vlan: int | None = None,
     page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = DEFAULT_PER_PAGE,
 ) -> Page[EndpointRow]:
     """Sightings, port sightings first and latest first. ``address`` is a MAC or an IP."""
     if device is not None:

@@ -13,7 +13,7 @@ from netcensus.errors import NotFound
 
 from ..enums import FindingState, Severity, Verdict
 from ..models import Device, Finding, Waiver
-from .common import Page, Row, in_subtree, paginate, where_all
+from .common import DEFAULT_PER_PAGE, Page, Row, in_subtree, paginate, where_all
 
 
 class ActiveWaiver(Row):
@@ -118,7 +118,7 @@ def list_findings(
     include_not_evaluable: bool = False,
     today: dt.date | None = None,
     page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = DEFAULT_PER_PAGE,
 ) -> Page[FindingRow]:
     """Findings by id. ``rule`` is the canonical id (NET-AUTH-01); ``site`` a subtree.
 

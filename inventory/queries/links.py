@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..enums import LinkKind, ZoneKind
 from ..models import Device, Interface, Link, Site, Zone
-from .common import Page, Row, code_under, paginate, require_site, where_all
+from .common import DEFAULT_PER_PAGE, Page, Row, code_under, paginate, require_site, where_all
 from .devices import DeviceRow, find_device, list_devices
 
 
@@ -71,7 +71,7 @@ def list_links(
     device: str | None = None,
     kind: LinkKind | None = None,
     page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = DEFAULT_PER_PAGE,
 ) -> Page[LinkRow]:
     """Links with an end at ``device``, or in ``site``'s subtree, or anywhere in the scope."""
     if site is not None:

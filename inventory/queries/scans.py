@@ -12,7 +12,7 @@ from netcensus.errors import NotFound
 
 from ..enums import Outcome, ScanStatus
 from ..models import Device, Scan, ScanResult
-from .common import Page, Row, paginate, site_ids_under, where_all
+from .common import DEFAULT_PER_PAGE, Page, Row, paginate, site_ids_under, where_all
 
 
 class ScanCounts(Row):
@@ -144,7 +144,7 @@ def list_scans(
     scope: str | None = None,
     status: ScanStatus | None = None,
     page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = DEFAULT_PER_PAGE,
 ) -> Page[ScanRow]:
     """Scans, latest first, with the outcomes of their results in the scope."""
     query = where_all(
@@ -206,7 +206,7 @@ def get_scan(
     outcome: Outcome | None = None,
     with_errors: bool = False,
     page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = DEFAULT_PER_PAGE,
 ) -> ScanDetail:
     """One scan and its per-device results (``with_errors``: only failed or partial ones)."""
     scan = session.scalar(where_all(select(Scan).where(Scan.id == scan_id), _scan_scope(scope)))

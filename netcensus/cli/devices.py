@@ -127,6 +127,7 @@ def _detail(detail: queries.DeviceDetail) -> dict[str, Any]:
         "sys_name": ident.sys_name, "sys_descr": ident.sys_descr,
         "sys_object_id": ident.sys_object_id, "sys_location": ident.sys_location,
         "sys_contact": ident.sys_contact, "uptime": _uptime(ident.uptime_seconds),
+        "uptime_seconds": ident.uptime_seconds,
         "vendor": d.vendor, "model": d.model, "serial": ident.serial,
         "os_version": ident.os_version, "chassis_mac": ident.chassis_mac,
         "first_seen": _when(ident.first_seen), "last_seen": _when(d.last_seen),

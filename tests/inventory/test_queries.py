@@ -395,6 +395,8 @@ def test_scope_4401_never_returns_anything_under_4403(world: tuple[Store, World]
                 q.list_sites(session, scope=scope, under_code=code)
             with pytest.raises(NotFound):
                 q.list_devices(session, scope=scope, site=code)
+            with pytest.raises(NotFound):
+                q.subtree_kpis(session, ["440103", code], scope=scope)
         for name in (outside_device, unplaced):
             with pytest.raises(NotFound) as refused:
                 q.get_device(session, name, scope=scope)
@@ -675,3 +677,32 @@ def test_topology_of_a_subtree(world: tuple[Store, World]) -> None:
     assert len(drawn.links) == sum(
         1 for a, b in w.links if a in in_subtree or (b is not None and b in in_subtree)
     )
+
+
+def test_identity_and_part_errors_read_the_columns_other_branches_add() -> None:
+    """sys_location, sys_contact, uptime_seconds and scan_results.part_errors arrive with
+    another schema revision: the read side shows them when a row has them."""
+    device = Device(name="sw", sys_descr="Huawei VRP", sys_object_id="1.3.6.1.4.1.2011.2.23")
+    assert q.devices.identity(device).sys_location is None
+    device.sys_location = "荔湾区机房 3F"  # type: ignore[attr-defined]
+    device.sys_contact = "noc@example.gov.cn"  # type: ignore[attr-defined]
+    device.uptime_seconds = 3_560_000.0  # type: ignore[attr-defined]
+    ident = q.devices.identity(device)
+    assert (ident.sys_location, ident.sys_contact, ident.uptime_seconds) == (
+        "荔湾区机房 3F",
+        "noc@example.gov.cn",
+        3_560_000.0,
+    )
+    result = ScanResult(outcome=Outcome.OK, error_code="malformed", error="fdb: cut walk")
+    assert q.scans.part_errors(result) == [
+        q.PartError(part=None, code="malformed", message="fdb: cut walk")
+    ]
+    result.part_errors = [  # type: ignore[attr-defined]
+        {"part": "fdb", "code": "cut", "message": "walk stopped at a loop"},
+        "lldp: undecodable text",
+    ]
+    assert q.scans.part_errors(result) == [
+        q.PartError(part="fdb", code="cut", message="walk stopped at a loop"),
+        q.PartError(part=None, code=None, message="lldp: undecodable text"),
+    ]
+    assert q.scans.part_errors(ScanResult(outcome=Outcome.FAILED, error="timeout")) == []
