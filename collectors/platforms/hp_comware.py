@@ -117,15 +117,23 @@ PLATFORM = PlatformSpec(
         # local-user, super and line passwords: "password hash X", "super password role R hash X".
         SecretRule(
             kind=SecretKind.PASSWORD,
-            regex=r"^(?!\s*#).*?\bpassword(?: role \S+| level \d+)?"
+            regex=r"^(?!\s*#).*?\bpassword(?: role \S+| level \d+)?+"
             + typed_value(ENCRYPTION, VRP_VALUE),
             untyped_is_cleartext=True,
         ),
-        # HWTACACS / RADIUS scheme keys: "key authentication cipher X".
+        # HWTACACS / RADIUS scheme keys: "key authentication cipher X", and per server
+        # "primary authentication 10.0.0.9 49 key cipher X".
         SecretRule(
             kind=SecretKind.KEY,
-            regex=r"^\s*key (?:authentication|authorization|accounting)"
-            + typed_value("cipher|simple", VRP_VALUE),
+            regex=r"^\s*(?:key (?:authentication|authorization|accounting)"
+            r"|(?:primary|secondary) (?:authentication|authorization|accounting) .*?\bkey)"
+            + typed_value(ENCRYPTION, VRP_VALUE),
+            untyped_is_cleartext=True,
+        ),
+        # MPLS LDP peer keys: "md5-authentication 10.0.0.2 plain X".
+        SecretRule(
+            kind=SecretKind.KEY,
+            regex=r"^\s*md5-authentication \S+" + typed_value(ENCRYPTION, VRP_VALUE),
             untyped_is_cleartext=True,
         ),
         *SNMP_AGENT_FAMILY_SECRETS,
