@@ -425,6 +425,8 @@ def _collect(target: SshTarget, platform: PlatformSpec, observation: Observation
         for command in platform.commands:
             output = _run(session, command.command, target.timeout_s)
             if unsupported(platform, output):
+                if command.optional:
+                    continue
                 observation.errors.append(
                     CollectionError(command.part.value, "unsupported", f"{command.command!r}")
                 )

@@ -20,6 +20,7 @@ from netcensus.collectors.observation import (
     ObservedInterface,
     ObservedMac,
     ObservedNeighbour,
+    ObservedVlan,
 )
 from netcensus.inventory.enums import Platform
 
@@ -34,6 +35,7 @@ class Part(StrEnum):
     CDP = "cdp"
     FDB = "fdb"
     ARP = "arp"
+    VLANS = "vlans"
 
 
 # Identity fields a VERSION / INVENTORY command may fill on the Observation itself.
@@ -49,6 +51,7 @@ PART_RECORD: dict[Part, type | None] = {
     Part.CDP: ObservedNeighbour,
     Part.FDB: ObservedMac,
     Part.ARP: ObservedArp,
+    Part.VLANS: ObservedVlan,
 }
 
 
@@ -73,9 +76,13 @@ class CommandSpec(BaseModel):
 
     part: Part
     command: str
-    # A TextFSM file shipped beside the platform files, for commands
-    # ntc-templates does not cover; None = ntc-templates, looked up by command.
+    # A TextFSM file shipped beside the platform files (for commands ntc-templates does
+    # not cover), else one of ntc-templates' by file name (where its index names several
+    # for a command); None = ntc-templates, looked up by command.
     template: str | None = None
+    # A device without the feature (a router asked for its VLANs) says "unknown
+    # command": nothing to collect, not an error of the device.
+    optional: bool = False
     fields: dict[str, str]
     values: dict[str, dict[str, str]] = {}
 

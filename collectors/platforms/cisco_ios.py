@@ -103,6 +103,12 @@ PLATFORM = PlatformSpec(
             command="show ip arp",
             fields={"ip": "ip_address", "mac": "mac_address", "interface": "interface"},
         ),
+        CommandSpec(
+            part=Part.VLANS,
+            command="show vlan brief",
+            fields={"vid": "vlan_id", "name": "vlan_name"},
+            optional=True,  # routers have no VLAN database
+        ),
     ),
     secrets=(
         # Values with spaces first: the generic password rule below would stop at a space.

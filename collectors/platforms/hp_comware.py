@@ -94,6 +94,14 @@ PLATFORM = PlatformSpec(
             # Comware lists the member port the address was learned on, not the VLAN interface.
             fields={"ip": "ip_address", "mac": "mac_address", "interface": "interface"},
         ),
+        CommandSpec(
+            part=Part.VLANS,
+            command="display vlan brief",
+            # ntc-templates' template reads one word of a name ("VLAN" of "VLAN 0001").
+            template="hp_comware_display_vlan_brief.textfsm",
+            fields={"vid": "vlan_id", "name": "name"},
+            optional=True,  # Comware 5 has no "brief"; MSR routers no VLANs
+        ),
     ),
     interface_abbreviations={
         "GE": "GigabitEthernet",

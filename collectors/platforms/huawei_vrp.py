@@ -87,6 +87,15 @@ PLATFORM = PlatformSpec(
             command="display arp all",
             fields={"ip": "ip_address", "mac": "mac_address", "interface": "interface"},
         ),
+        CommandSpec(
+            part=Part.VLANS,
+            command="display vlan",
+            # ntc-templates reads this output with two templates; the VLAN ids and their
+            # descriptions (VRP shows no other name) are in this one.
+            template="huawei_vrp_display_vlan.textfsm",
+            fields={"vid": "vlan_id", "name": "vlan_description"},
+            optional=True,  # AR routers without a switch card
+        ),
     ),
     interface_abbreviations={"XGE": "XGigabitEthernet"},  # netutils would say TenGigabitEthernet
     secrets=(
