@@ -64,6 +64,25 @@ from netcensus.collectors.platforms.parse import ParseError, apply, parse_comman
 from netcensus.collectors.redact import redact
 from netcensus.inventory.enums import Platform
 
+DEFAULT_TIMEOUT_S = 10.0
+# A running config is one long answer: it may take this many times one command's timeout.
+CONFIG_TIMEOUT_FACTOR = 6
+
+
+def ssh_timeouts(declared_s: float | None = None, scan_s: float | None = None) -> dict[str, float]:
+    """``SshTarget`` timeouts: the device's (or its zone's) declared one, else the scan's.
+
+    A declaration is knowledge about the path to that device (a satellite link), so it
+    wins over a value given for a whole scan.
+
+    >>> ssh_timeouts(None, 20)
+    {'timeout_s': 20.0, 'config_timeout_s': 120.0}
+    >>> ssh_timeouts(45, 20)["timeout_s"], ssh_timeouts()["config_timeout_s"]
+    (45.0, 60.0)
+    """
+    timeout = float(declared_s or scan_s or DEFAULT_TIMEOUT_S)
+    return {"timeout_s": timeout, "config_timeout_s": timeout * CONFIG_TIMEOUT_FACTOR}
+
 
 @dataclass
 class SshTarget:
@@ -76,8 +95,9 @@ class SshTarget:
     password: str = field(repr=False)
     port: int = 22
     enable_secret: str | None = field(default=None, repr=False)
-    timeout_s: float = 10.0  # connect, login and per-command read timeout
-    config_timeout_s: float = 60.0  # a large running config takes longer to print
+    timeout_s: float = DEFAULT_TIMEOUT_S  # connect, login and per-command read timeout
+    # A large running config takes longer to print.
+    config_timeout_s: float = DEFAULT_TIMEOUT_S * CONFIG_TIMEOUT_FACTOR
     with_config: bool = True
 
 

@@ -123,6 +123,8 @@ Port = Annotated[int, Strict(), Field(ge=1, le=65535)]
 Bandwidth = Annotated[int, BeforeValidator(_bandwidth), Strict(), Field(gt=0)]
 Day = Annotated[dt.date, BeforeValidator(_date)]
 Json = Any  # plain YAML scalars, lists and mappings; stored as JSON
+# An SSH read timeout in seconds: how long a device may take to answer one command.
+Seconds = Annotated[float, Field(gt=0, le=600)]
 
 
 # `devices:` with nothing under it is YAML null: read it as an empty section.
@@ -231,6 +233,8 @@ class ZoneSpec(Spec):
     kind: ZoneKind | None = None  # defaults to the name when the name is a zone kind
     upstream: Text | None = None
     prefixes: Annotated[list[Prefix], NoneIsEmpty] = []
+    # For every device of the zone that declares none itself (satellite links are slow).
+    ssh_timeout: Seconds | None = None
 
     @property
     def zone_kind(self) -> ZoneKind | None:
@@ -275,6 +279,7 @@ class DeviceSpec(Spec):
     status: DeviceStatus = DeviceStatus.ACTIVE
     tags: Annotated[list[Text], NoneIsEmpty] = []
     attributes: dict[str, Json] = Field(default_factory=dict)
+    ssh_timeout: Seconds | None = None
 
 
 # --- links and declarations ----------------------------------------------------------------
