@@ -274,12 +274,12 @@ class DeviceSpec(Spec):
     mgmt_address: Address | None = None
     snmp_port: Port = 161
     ssh_port: Port = 22
+    ssh_timeout: Seconds | None = None  # over its zone's
     credentials: DeviceCredentials = Field(default_factory=DeviceCredentials)
     mlps_level: Annotated[int, Strict(), Field(ge=1, le=5)] | None = None
     status: DeviceStatus = DeviceStatus.ACTIVE
     tags: Annotated[list[Text], NoneIsEmpty] = []
     attributes: dict[str, Json] = Field(default_factory=dict)
-    ssh_timeout: Seconds | None = None
 
 
 # --- links and declarations ----------------------------------------------------------------
