@@ -25,6 +25,7 @@ Markers say what the compliance rules need to know and nothing more:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from netcensus.collectors.platforms import PLATFORMS, spec
 from netcensus.collectors.platforms.base import SecretKind, SecretRule
@@ -76,21 +77,64 @@ def _apply(rule: SecretRule, text: str) -> str:
     return rule.pattern.sub(replace, text)
 
 
-def _rules(platform: Platform | str | None) -> list[SecretRule]:
-    """The platform's rules; every platform's for an unknown one (over-redacting is safe)."""
-    if platform is not None and Platform(platform) in PLATFORMS:
-        return list(spec(platform).secrets)
-    return [rule for platform_spec in PLATFORMS.values() for rule in platform_spec.secrets]
+def _apply_all(rules: Iterable[SecretRule], text: str) -> str:
+    for rule in rules:
+        text = _apply(rule, text)
+    return text
+
+
+# When the rules of several platforms find overlapping secrets, the marker that tells
+# compliance the most wins.
+_MARKER_RANK = {MARKER: 0, CLEARTEXT_MARKER: 1, DEFAULT_COMMUNITY_MARKER: 2}
+
+
+def _redact_by_every_platform(text: str) -> str:
+    """Every character any platform's line rule takes for a secret, replaced.
+
+    The rules read the text each on its own rather than one after the other: a rule of
+    one platform may take another platform's keyword for the secret (IOS's
+    "pre-shared-key X" reads VRP's "pre-shared-key cipher X" as the secret "cipher") and
+    would leave the real one for nobody. Taking the union of what they all found
+    over-redacts at worst.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for platform_spec in PLATFORMS.values():
+        for rule in platform_spec.secrets:
+            if rule.kind is SecretKind.BLOCK:
+                continue
+            names = [n for n in rule.pattern.groupindex if n.startswith("secret")]
+            for match in rule.pattern.finditer(text):
+                for name in names:
+                    start, end = match.span(name)
+                    if start >= 0:
+                        spans.append((start, end, _marker(rule, match, match.group(name))))
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, marker in sorted(spans):
+        if start < cursor:  # overlaps the secret just replaced: widen it
+            if pieces and end > cursor:
+                cursor = end
+            if _MARKER_RANK[marker] > _MARKER_RANK[pieces[-1]]:
+                pieces[-1] = marker
+            continue
+        pieces += [text[cursor:start], marker]
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 def redact(text: str, platform: Platform | str | None) -> str:
     """``text`` with every secret the platform's rules know replaced by a marker.
 
+    A device of unknown platform gets every platform's rules (over-redacting is safe),
+    see ``_redact_by_every_platform``.
+
     Idempotent: markers are never taken for secrets, so redacting twice changes nothing.
     """
-    for rule in _rules(platform):
-        text = _apply(rule, text)
-    return text
+    if platform is not None and Platform(platform) in PLATFORMS:
+        return _apply_all(spec(platform).secrets, text)
+    blocks = (r for s in PLATFORMS.values() for r in s.secrets if r.kind is SecretKind.BLOCK)
+    return _redact_by_every_platform(_apply_all(blocks, text))
 
 
 def is_redacted(text: str) -> bool:

@@ -28,6 +28,7 @@ import codecs
 import contextlib
 import datetime as dt
 import errno
+import logging
 import math
 import multiprocessing
 import os
@@ -37,6 +38,7 @@ import signal
 import socket
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -62,6 +64,25 @@ from netcensus.collectors.platforms.parse import ParseError, apply, parse_comman
 from netcensus.collectors.redact import redact
 from netcensus.inventory.enums import Platform
 
+DEFAULT_TIMEOUT_S = 10.0
+# A running config is one long answer: it may take this many times one command's timeout.
+CONFIG_TIMEOUT_FACTOR = 6
+
+
+def ssh_timeouts(declared_s: float | None = None, scan_s: float | None = None) -> dict[str, float]:
+    """``SshTarget`` timeouts: the device's (or its zone's) declared one, else the scan's.
+
+    A declaration is knowledge about the path to that device (a satellite link), so it
+    wins over a value given for a whole scan.
+
+    >>> ssh_timeouts(None, 20)
+    {'timeout_s': 20.0, 'config_timeout_s': 120.0}
+    >>> ssh_timeouts(45, 20)["timeout_s"], ssh_timeouts()["config_timeout_s"]
+    (45.0, 60.0)
+    """
+    timeout = float(declared_s or scan_s or DEFAULT_TIMEOUT_S)
+    return {"timeout_s": timeout, "config_timeout_s": timeout * CONFIG_TIMEOUT_FACTOR}
+
 
 @dataclass
 class SshTarget:
@@ -74,8 +95,9 @@ class SshTarget:
     password: str = field(repr=False)
     port: int = 22
     enable_secret: str | None = field(default=None, repr=False)
-    timeout_s: float = 10.0  # connect, login and per-command read timeout
-    config_timeout_s: float = 60.0  # a large running config takes longer to print
+    timeout_s: float = DEFAULT_TIMEOUT_S  # connect, login and per-command read timeout
+    # A large running config takes longer to print.
+    config_timeout_s: float = DEFAULT_TIMEOUT_S * CONFIG_TIMEOUT_FACTOR
     with_config: bool = True
 
 
@@ -124,6 +146,27 @@ _PASSWORD = re.compile(r"[Pp]assword:\s*$")
 _NUDGE_AFTER_S = 1.0
 
 
+class _HandshakeNoise(logging.Filter):
+    """paramiko's transport thread logs a failed handshake as ERROR, traceback line by line.
+
+    With no logging configured, Python prints such records on stderr, in the middle of a
+    scan's progress bar; with logging configured, an expected device failure fills the
+    log with tracebacks. The failure is already this device's error code (see
+    ``_no_banner``), so the records go on at DEBUG level, for who asks to see them.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+logging.getLogger("paramiko.transport").addFilter(_HandshakeNoise())
+# The transport this thread opened last: whether the peer ever sent its SSH banner is
+# known there, not from the exception netmiko raises ("No existing session").
+_handshake = threading.local()
+
+
 class _Transport(Transport):
     """paramiko's transport without Nagle's delays, preferring AES-GCM where offered.
 
@@ -144,6 +187,38 @@ class _Transport(Transport):
         if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().__init__(sock, *args, **kwargs)
+        _handshake.transport = self
+
+
+def _no_banner() -> bool:
+    """Whether this thread's last connection got a TCP socket but no SSH version banner."""
+    transport = getattr(_handshake, "transport", None)
+    return transport is not None and not transport.remote_version
+
+
+# What a prompt-mismatch error shows of the device's last words: escape sequences (colour,
+# window titles) and control characters removed, blanks collapsed, the end kept.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\][^\x07\x1b]*(?:\x07|\x1b\\)?|\[[0-?]*[ -/]*[@-~]|[@-_])")
+_SHOWN_CHARS = 80
+
+
+def last_received(text: str) -> str:
+    r"""What a device sent last, safe to print in an error message.
+
+    >>> last_received("\x1b]0;title\x07Last login\r\n\x1b[1;32m[admin@jump ~]$ \x00")
+    "last received: 'Last login [admin@jump ~]$'"
+    >>> last_received("")
+    'nothing received'
+    """
+    printable = "".join(
+        " " if unicodedata.category(c)[0] in "CZ" else c for c in _ESCAPE_SEQUENCE.sub("", text)
+    )
+    shown = " ".join(printable.split())
+    if not shown:
+        return "nothing received"
+    if len(shown) > _SHOWN_CHARS:
+        shown = "…" + shown[-_SHOWN_CHARS:]
+    return f"last received: {shown!r}"
 
 
 class _Session(BaseConnection):
@@ -168,7 +243,9 @@ class _Session(BaseConnection):
         try:
             self._login()
         except Exception:
-            self.disconnect()
+            # Not netmiko's disconnect(): its cleanup looks for a prompt once more, and a
+            # shell that never showed one would make the device fail after two timeouts.
+            self.close()
             raise
 
     def _login(self) -> None:
@@ -240,6 +317,10 @@ class _Session(BaseConnection):
         text = ""
         start = 0 if echo is None else -1
         while True:
+            try:
+                text += self._receive(deadline)
+            except ReadTimeout as exc:
+                raise ReadTimeout(f"no prompt in time; {last_received(text)}") from exc
             if start < 0:
                 assert echo is not None
                 found = echo.search(text)
@@ -257,7 +338,6 @@ class _Session(BaseConnection):
                         return True, self.prompt, text[start : text.rindex(self.prompt)]
                     if question is not None and question.search(last):
                         return False, last, text[start:line_start]
-            text += self._receive(deadline)
 
     def _is_prompt(self, line: str) -> bool:
         if len(line) > 256:  # no prompt is that long; saves matching long output lines
@@ -296,6 +376,10 @@ class _Session(BaseConnection):
         """
         with contextlib.suppress(Exception):  # the device may already have closed the channel
             self.write_channel(self.platform_spec.logout_command + self.RETURN)
+        self.close()
+
+    def close(self) -> None:
+        """netmiko's disconnect() without its cleanup (which waits on the device)."""
         self.cleanup = lambda *args, **kwargs: None  # type: ignore[method-assign]
         self.disconnect()
 
@@ -334,7 +418,8 @@ def _run(session: _Session, command: str, timeout_s: float) -> str:
         return session.run(command, timeout_s)
     except ReadTimeout as exc:
         # The session is in an unknown state after a timeout: give up on the device.
-        raise _DeviceFailed("timeout", f"{command!r}: no prompt within {timeout_s:g}s") from exc
+        message = str(exc).replace("in time", f"within {timeout_s:g}s", 1)
+        raise _DeviceFailed("timeout", f"{command!r}: {message}") from exc
 
 
 def strip_noise(platform: PlatformSpec, text: str) -> str:
@@ -345,14 +430,23 @@ def strip_noise(platform: PlatformSpec, text: str) -> str:
 
 
 def _collect(target: SshTarget, platform: PlatformSpec, observation: Observation) -> None:
+    _handshake.transport = None
     try:
         session = _connect(target, platform)
     except Exception as exc:  # noqa: BLE001 - every failure becomes this device's error code
-        raise _DeviceFailed(*_classify(exc)) from exc
+        if _no_banner():
+            message = f"no SSH banner within {target.timeout_s:g}s: the port answers, not as SSH"
+            raise _DeviceFailed("timeout", message) from exc
+        code, message = _classify(exc)
+        if isinstance(exc, ReadTimeout):
+            message = message.replace("in time", f"after login within {target.timeout_s:g}s", 1)
+        raise _DeviceFailed(code, message) from exc
     try:
         for command in platform.commands:
             output = _run(session, command.command, target.timeout_s)
             if unsupported(platform, output):
+                if command.optional:
+                    continue
                 observation.errors.append(
                     CollectionError(command.part.value, "unsupported", f"{command.command!r}")
                 )
@@ -378,8 +472,8 @@ def _collect_config(
         try:
             privileged = session.become_privileged(target.enable_secret, target.timeout_s)
         except ReadTimeout as exc:
-            message = f"enable: no prompt within {target.timeout_s:g}s"
-            raise _DeviceFailed("timeout", message) from exc
+            message = str(exc).replace("in time", f"within {target.timeout_s:g}s", 1)
+            raise _DeviceFailed("timeout", f"enable: {message}") from exc
         if not privileged:
             observation.errors.append(CollectionError("config", "auth", "enable secret refused"))
             return

@@ -137,6 +137,8 @@ Port = Annotated[int, Strict(), Field(ge=1, le=65535)]
 Bandwidth = Annotated[int, BeforeValidator(_bandwidth), Strict(), Field(gt=0)]
 Day = Annotated[dt.date, BeforeValidator(_date)]
 Json = Any  # plain YAML scalars, lists and mappings; stored as JSON
+# An SSH read timeout in seconds: how long a device may take to answer one command.
+Seconds = Annotated[float, Field(gt=0, le=600)]
 
 
 # `devices:` with nothing under it is YAML null: read it as an empty section.
@@ -245,6 +247,8 @@ class ZoneSpec(Spec):
     kind: ZoneKind | None = None  # defaults to the name when the name is a zone kind
     upstream: Text | None = None
     prefixes: Annotated[list[Prefix], NoneIsEmpty] = []
+    # For every device of the zone that declares none itself (satellite links are slow).
+    ssh_timeout: Seconds | None = None
 
     @property
     def zone_kind(self) -> ZoneKind | None:
@@ -284,6 +288,7 @@ class DeviceSpec(Spec):
     mgmt_address: Address | None = None
     snmp_port: Port = 161
     ssh_port: Port = 22
+    ssh_timeout: Seconds | None = None  # over its zone's
     credentials: DeviceCredentials = Field(default_factory=DeviceCredentials)
     mlps_level: Annotated[int, Strict(), Field(ge=1, le=5)] | None = None
     status: DeviceStatus = DeviceStatus.ACTIVE

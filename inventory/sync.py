@@ -30,6 +30,7 @@ from netutils.interface import canonical_interface_name
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from .collection import with_ssh_timeout, with_zone_ssh_timeouts
 from .enums import (
     CredentialKind,
     DeviceRole,
@@ -253,7 +254,7 @@ def _plan_sites(
             if spec.parent is not None
             else (cur.parent_code if cur else inferred_parent),
             "regions": sorted(set(spec.regions)),
-            "attributes": dict(spec.attributes),
+            "attributes": with_zone_ssh_timeouts(spec.attributes, spec.zones),
             "declared": True,
         }
         before = {**site_dict(cur), "declared": cur.declared} if cur else None
@@ -346,7 +347,7 @@ def _plan_devices(inv: Inventory, devices: Sequence[Device], prune: bool) -> lis
             "mlps_level": spec.mlps_level,
             "status": spec.status.value,
             "tags": list(spec.tags),
-            "attributes": dict(spec.attributes),
+            "attributes": with_ssh_timeout(spec.attributes, spec.ssh_timeout),
             "managed": True,
         }
         before = {**device_dict(cur), "managed": cur.managed} if cur else None

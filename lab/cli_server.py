@@ -34,7 +34,7 @@ import asyncssh
 
 from netcensus.lab import cli_commands as cc
 from netcensus.lab.dialects import hostname, is_switch
-from netcensus.lab.state import LabDevice, LabState
+from netcensus.lab.state import SLOW_SSH_DELAY_S, WRONG_PROMPT, LabDevice, LabState
 
 SAVED_CONFIG_DIR = "saved-configs"
 DEFAULT_PAGE_LENGTH = 24
@@ -444,14 +444,38 @@ async def _paged(
         step = 1 if key in "\r\n" else page
 
 
+# A jump host's login as a wrong-prompt device prints it: a title-setting escape, a
+# bell and a colour, which the collector's error message must not pass on raw.
+_WRONG_PROMPT_GREETING = (
+    "\x1b]0;jump-host\x07Last login: Mon Mar  4 09:12:44 2024\n\x1b[1;32m\x1b[0m"
+)
+
+
+async def _quirky_shell(quirk: str, process: asyncssh.SSHServerProcess[str]) -> None:
+    """A shell that is not the device's CLI: silent, or with another kind of prompt."""
+    if quirk == "wrong-prompt":
+        process.stdout.write(_WRONG_PROMPT_GREETING.replace("\n", "\r\n") + WRONG_PROMPT)
+    keys = _Keyboard(process.stdin)
+    while (line := await keys.line(None)) is not None:
+        if quirk == "wrong-prompt":
+            word = line.split()[0] if line.split() else ""
+            answer = f"-bash: {word}: command not found\r\n" if word else ""
+            process.stdout.write(f"{line}\r\n{answer}{WRONG_PROMPT}")
+    process.exit(0)
+
+
 async def _run_process(runtime: DeviceRuntime, process: asyncssh.SSHServerProcess[str]) -> None:
     session = CliSession(runtime)
-    delay = runtime.device.response_delay_s
+    quirk = runtime.device.ssh_quirk
+    delay = SLOW_SSH_DELAY_S if quirk == "slow" else runtime.device.response_delay_s
 
     def write(text: str) -> None:
         process.stdout.write(text.replace("\n", "\r\n"))
 
     try:
+        if quirk in ("silent-shell", "wrong-prompt"):
+            await _quirky_shell(quirk, process)
+            return
         if process.command:  # "ssh device show version": one command, then the channel closes
             if delay:
                 await asyncio.sleep(delay)
@@ -517,6 +541,8 @@ class LabCliServer:
         self.runtimes = {d.name: DeviceRuntime(d, state_dir) for d in state.devices}
         self._servers: list[asyncssh.SSHAcceptor] = []
         self._connections: set[asyncssh.SSHServerConnection] = set()
+        self._mute: list[asyncio.Server] = []  # "no-banner" devices: TCP only
+        self._mute_peers: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> int:
         """Listen for every device that has SSH on; return how many listeners are up."""
@@ -526,6 +552,13 @@ class LabCliServer:
             if device.name not in listening:
                 continue
             try:
+                if device.ssh_quirk == "no-banner":
+                    self._mute.append(
+                        await asyncio.start_server(
+                            self._say_nothing, device.address, device.ssh_port
+                        )
+                    )
+                    continue
                 server = await asyncssh.create_server(
                     functools.partial(_DeviceSSHServer, device, self._connections),
                     host=device.address,
@@ -544,7 +577,21 @@ class LabCliServer:
                     f"{exc.strerror or exc}"
                 ) from exc
             self._servers.append(server)
-        return len(self._servers)
+        return len(self._servers) + len(self._mute)
+
+    async def _say_nothing(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Accept the TCP connection, never send an SSH banner, hang up when the client does."""
+        self._mute_peers.add(writer)
+        try:
+            while await reader.read(4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            self._mute_peers.discard(writer)
+            writer.close()
 
     def listening(self) -> list[str]:
         """Names of the devices that answer SSH once started."""
@@ -558,11 +605,18 @@ class LabCliServer:
         """Stop listening and hang up on every open session, as a powered-off lab would."""
         for server in self._servers:
             server.close()
+        for mute in self._mute:
+            mute.close()
         for conn in list(self._connections):
             conn.close()
+        for writer in list(self._mute_peers):
+            writer.close()
         for server in self._servers:
             await server.wait_closed()
+        for mute in self._mute:
+            await mute.wait_closed()
         self._servers.clear()
+        self._mute.clear()
 
 
 def load_host_key(path: Path | None) -> asyncssh.SSHKey:

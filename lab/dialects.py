@@ -434,6 +434,29 @@ def ios_show_vlan(device: LabDevice, config: str, brief: bool = False) -> str:
     return "\n".join(lines) + "\n" + _IOS_VLAN_TAIL
 
 
+def view_vlans(device: LabDevice, config: str) -> dict[int, str]:
+    """VRP / Comware VLAN id -> name: VLAN 1, ``vlan batch``, ``vlan N`` blocks (with a
+    `` description`` on VRP, `` name`` on Comware) and the access ports' VLANs; the
+    default name is ``VLAN 0010``."""
+    ids = {1} | {i.vlan for i in device.interfaces if i.mode == "access"}
+    for batch in re.findall(r"^vlan batch ([\d ]+)$", config, re.M):
+        ids |= {int(v) for v in batch.split()}
+    named = {}
+    for vlan, name in re.findall(r"^vlan (\d+)\n(?: (?:description|name) (.+))?", config, re.M):
+        ids.add(int(vlan))
+        if name:
+            named[int(vlan)] = name.strip()
+    return {vlan: named.get(vlan, f"VLAN {vlan:04d}") for vlan in sorted(ids)}
+
+
+def _access_ports(platform: str, device: LabDevice, vlan: int) -> list[str]:
+    return [
+        short_name(platform, i.name)
+        for i in device.interfaces
+        if i.mode == "access" and i.vlan == vlan
+    ]
+
+
 # --------------------------------------------------------------------------- Huawei VRP
 
 _VRP_VERSION = """\
@@ -609,6 +632,31 @@ def vrp_display_arp(device: LabDevice) -> str:
 
 def vrp_display_esn(device: LabDevice) -> str:
     return f"ESN of slot 0: {device.serial}\n"
+
+
+_VRP_VLAN_LEGEND = """\
+The total number of vlans is : {count}
+--------------------------------------------------------------------------------
+U: Up;         D: Down;         TG: Tagged;         UT: Untagged;
+MP: Vlan-mapping;               ST: Vlan-stacking;
+#: ProtocolTransparent-vlan;    *: Management-vlan;
+--------------------------------------------------------------------------------
+"""
+
+
+def vrp_display_vlan(device: LabDevice, config: str) -> str:
+    """``display vlan`` of an S-series switch: ports per VLAN, then status and description."""
+    vlans = view_vlans(device, config)
+    lines = [_VRP_VLAN_LEGEND.format(count=len(vlans)), "VID  Type    Ports", "-" * 80]
+    for vlan in vlans:
+        ports = [f"{p}(U)" for p in _access_ports("huawei_vrp", device, vlan)]
+        lines.append(_row([vlan, "common", ("UT:" if ports else "") + "  ".join(ports)], [5, 8]))
+    lines += ["", "VID  Status  Property      MAC-LRN Statistics Description", "-" * 80]
+    lines += [
+        _row([vlan, "enable", "default", "enable", "disable", name], [5, 8, 14, 8, 11])
+        for vlan, name in vlans.items()
+    ]
+    return "\n".join(lines) + "\n"
 
 
 _VRP_ELABEL = """\
@@ -819,6 +867,21 @@ def cw_display_arp(device: LabDevice) -> str:
         port, vlan = _arp_port(device, e.mac, e.interface)
         row = [e.ip, mac_dashed(e.mac), "N/A" if vlan is None else vlan]
         lines.append(_row([*row, short_name("hp_comware", port), 1183, "D"], widths))
+    return "\n".join(lines) + "\n"
+
+
+def cw_display_vlan_brief(device: LabDevice, config: str) -> str:
+    """``display vlan brief`` (Comware 7): id, name (33 wide), access ports."""
+    lines = [
+        "Brief information about all VLANs:",
+        "Supported Minimum VLAN ID: 1",
+        "Supported Maximum VLAN ID: 4094",
+        "Default VLAN ID: 1",
+        "VLAN ID   Name                             Port",
+    ]
+    for vlan, name in view_vlans(device, config).items():
+        ports = "  ".join(_access_ports("hp_comware", device, vlan))
+        lines.append(_row([vlan, name, ports], [10, 33]))
     return "\n".join(lines) + "\n"
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from netcensus.inventory.enums import DeviceRole, Level
+from netcensus.lab.state import SLOW_SSH_DELAY_S, SSH_QUIRKS, WRONG_PROMPT
 from netcensus.lab.topology import (
     EXTERNAL,
     INTERNAL,
@@ -127,6 +128,7 @@ def plant(builder: Builder, sites: list[Site]) -> list[Fault]:
     _config_faults(p)
     _agent_faults(p)
     _real_configs(p)
+    _ssh_quirks(p)
     return p.faults
 
 
@@ -324,4 +326,29 @@ def _real_configs(p: _Planter) -> None:
                 "real_config": relative,
                 "note": "real-world hygiene: its findings are not enumerated",
             },
+        )
+
+
+# What the SSH collector must report for each SSH oddity (state.SSH_QUIRKS).
+SSH_QUIRK_EFFECTS = {
+    "no-banner": {"ssh": "timeout", "message": "banner"},
+    "silent-shell": {"ssh": "timeout", "message": "nothing received"},
+    "wrong-prompt": {"ssh": "timeout", "message": WRONG_PROMPT.strip()},
+    "slow": {"ssh": "ok with a timeout above the delay", "delay_s": SLOW_SSH_DELAY_S},
+}
+
+
+def _ssh_quirks(p: _Planter) -> None:
+    for quirk in SSH_QUIRKS:
+        d = p.pick(None, None, _NETWORK)
+        d.device.ssh_quirk = quirk
+        failing = quirk != "slow"
+        p.add(
+            f"ssh-{quirk}",
+            f"SSH oddity: {quirk}",
+            [d],
+            [],
+            # No configuration comes over SSH: the backup may go stale.
+            may_fire=["NET-BAK-01"] if failing else [],
+            effects=SSH_QUIRK_EFFECTS[quirk],
         )

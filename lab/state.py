@@ -14,6 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# SSH oddities of real devices and terminal servers a lab device can have
+# (``LabDevice.ssh_quirk``), each a planted fault the SSH collector must survive:
+# no-banner     the TCP port answers but no SSH version banner ever comes
+# silent-shell  login succeeds, then the shell prints nothing at all
+# wrong-prompt  the shell prints a prompt of another kind (a Linux shell behind the address)
+# slow          every answer comes SLOW_SSH_DELAY_S late, as over a satellite link
+SSH_QUIRKS = ("no-banner", "silent-shell", "wrong-prompt", "slow")
+SLOW_SSH_DELAY_S = 1.5
+WRONG_PROMPT = "[admin@jump-host ~]$ "
+
 
 @dataclass
 class LabInterface:
@@ -92,6 +102,7 @@ class LabDevice:
     malformed: bool = False  # agent returns non-UTF-8 sysDescr, <script> sysName, ...
     recording: str | None = None  # serve this real .snmprec instead of a generated one
     real_config: str | None = None  # path of a real config in shared/data/configs served instead
+    ssh_quirk: str | None = None  # one of SSH_QUIRKS
 
 
 @dataclass

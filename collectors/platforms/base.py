@@ -20,6 +20,7 @@ from netcensus.collectors.observation import (
     ObservedInterface,
     ObservedMac,
     ObservedNeighbour,
+    ObservedVlan,
 )
 from netcensus.inventory.enums import Platform
 
@@ -34,6 +35,7 @@ class Part(StrEnum):
     CDP = "cdp"
     FDB = "fdb"
     ARP = "arp"
+    VLANS = "vlans"
 
 
 # Identity fields a VERSION / INVENTORY command may fill on the Observation itself.
@@ -49,6 +51,7 @@ PART_RECORD: dict[Part, type | None] = {
     Part.CDP: ObservedNeighbour,
     Part.FDB: ObservedMac,
     Part.ARP: ObservedArp,
+    Part.VLANS: ObservedVlan,
 }
 
 
@@ -73,9 +76,13 @@ class CommandSpec(BaseModel):
 
     part: Part
     command: str
-    # A TextFSM file shipped beside the platform files, for commands
-    # ntc-templates does not cover; None = ntc-templates, looked up by command.
+    # A TextFSM file shipped beside the platform files (for commands ntc-templates does
+    # not cover), else one of ntc-templates' by file name (where its index names several
+    # for a command); None = ntc-templates, looked up by command.
     template: str | None = None
+    # A device without the feature (a router asked for its VLANs) says "unknown
+    # command": nothing to collect, not an error of the device.
+    optional: bool = False
     fields: dict[str, str]
     values: dict[str, dict[str, str]] = {}
 
@@ -122,7 +129,37 @@ class SecretRule(BaseModel):
     @cached_property
     def pattern(self) -> re.Pattern[str]:
         flags = re.MULTILINE | (re.DOTALL if self.kind is SecretKind.BLOCK else 0)
-        return re.compile(self.regex, flags)
+        return re.compile(blanks(self.regex), flags)
+
+
+def blanks(regex: str) -> str:
+    r"""``regex`` with each literal space matching a run of spaces and tabs.
+
+    Devices print one space between words, but hand-edited and imported files pad with
+    several (``securityname  public``); a rule written with single spaces must still
+    match. Spaces inside character classes or escaped stay as they are.
+
+    >>> blanks(r"community (?P<secret>\S+)")
+    'community[ \\t]+(?P<secret>\\S+)'
+    >>> blanks(r"[ x]\ y")
+    '[ x]\\ y'
+    """
+    out: list[str] = []
+    in_class = escaped = False
+    for char in regex:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == " ":
+            out.append(r"[ \t]+")
+            continue
+        out.append(char)
+    return "".join(out)
 
 
 class PlatformSpec(BaseModel):
@@ -221,10 +258,23 @@ def typed_value(types: str, value: str = VALUE) -> str:
     return rf"(?: (?P<type>{types}))? (?P<secret>(?!(?:{types}) \S){value})"
 
 
+def abbreviated(word: str, shortest: int) -> str:
+    """``word`` or any abbreviation of it down to ``shortest`` letters, as a CLI accepts it.
+
+    >>> abbreviated("password", 4)
+    'pass(?:w(?:o(?:r(?:d)?)?)?)?'
+    """
+    tail = ""
+    for letter in reversed(word[shortest:]):
+        tail = f"(?:{letter}{tail})?"
+    return word[:shortest] + tail
+
+
 # Huawei VRP and H3C Comware share their lineage and these secret-bearing lines: SNMP
 # communities (also as trap security names), SNMPv3 user keys, routing-protocol and NTP
-# authentication keys ("authentication-mode md5 1 cipher X"), PSKs / key-strings and
-# public-key blocks. Each platform file appends them after its own rules.
+# authentication keys ("authentication-mode md5 1 cipher X"), PSKs / key-strings, manual
+# IPsec SA keys, WLAN pass-phrases and public-key blocks. Each platform file appends
+# them after its own rules.
 SNMP_AGENT_FAMILY_SECRETS: tuple[SecretRule, ...] = (
     SecretRule(
         kind=SecretKind.COMMUNITY,
@@ -235,24 +285,40 @@ SNMP_AGENT_FAMILY_SECRETS: tuple[SecretRule, ...] = (
         regex=r"^\s*snmp-agent target-host .*?\bsecurityname"
         + typed_value("cipher|simple", VRP_VALUE),
     ),
+    # V5 writes both keys on one line; V8 and Comware 7 may split them over two.
     SecretRule(
         kind=SecretKind.SNMP_USER_KEY,
-        regex=r"^\s*snmp-agent usm-user v3 .*?\bauthentication-mode \S+"
+        regex=r"^\s*snmp-agent usm-user v3 .*?\b(?:authentication|privacy)-mode \S+"
         + typed_value("cipher|simple", VRP_VALUE)
         + rf"(?: privacy-mode \S+(?: (?:cipher|simple))? (?P<secret2>{VRP_VALUE}))?",
     ),
+    # OSPF/IS-IS/RIP/VRRP/NTP keys. The key id or RIP's variant (usual, nonstandard,
+    # rfc2453) is never the secret, even when redacting an already redacted line.
     SecretRule(
         kind=SecretKind.KEY,
         regex=r"^.*?\b(?:area-|domain-)?authentication-mode "
-        r"(?:simple|md5|hmac-md5|hmac-sha256|hmac-sha1)(?: \d+)?"
-        + typed_value("cipher|plain|simple", VRP_VALUE),
+        r"(?:simple|md5|hmac-md5|hmac-sha256|hmac-sha1)(?: usual| nonstandard| rfc\d+| \d+)?+"
+        + typed_value(ENCRYPTION, VRP_VALUE),
         untyped_is_cleartext=True,
     ),
     SecretRule(
         kind=SecretKind.KEY,
-        regex=r"^\s*(?:pre-shared-key(?: .*?\bkey)?|key-string)"
-        + typed_value("cipher|plain|simple", VRP_VALUE),
+        regex=r"^\s*(?:pre-shared-key(?: .*?\bkey)?+|key-string)"
+        + typed_value(ENCRYPTION, VRP_VALUE),
         untyped_is_cleartext=True,
+    ),
+    SecretRule(
+        kind=SecretKind.KEY,
+        regex=r"^\s*sa (?:string-key|hex-key \S+|authentication-hex|encryption-hex)"
+        r" (?:inbound|outbound) (?:esp|ah)" + typed_value(ENCRYPTION, VRP_VALUE),
+        untyped_is_cleartext=True,
+    ),
+    # WLAN: VRP "security wpa2 psk pass-phrase %^%#…%^%# aes" (ciphertext with no type
+    # keyword, so an untyped value is not taken for clear text), Comware "preshared-key".
+    SecretRule(
+        kind=SecretKind.KEY,
+        regex=r"^\s*(?:security \S+ psk|preshared-key|wep key \d+ \S+)"
+        r" (?:pass-phrase|hex|raw-key)" + typed_value(ENCRYPTION, VRP_VALUE),
     ),
     SecretRule(
         kind=SecretKind.BLOCK,

@@ -9,6 +9,7 @@ from netcensus.collectors.platforms.base import (
     PlatformSpec,
     SecretKind,
     SecretRule,
+    abbreviated,
     typed_value,
 )
 from netcensus.inventory.enums import Platform
@@ -102,6 +103,12 @@ PLATFORM = PlatformSpec(
             command="show ip arp",
             fields={"ip": "ip_address", "mac": "mac_address", "interface": "interface"},
         ),
+        CommandSpec(
+            part=Part.VLANS,
+            command="show vlan brief",
+            fields={"vid": "vlan_id", "name": "vlan_name"},
+            optional=True,  # routers have no VLAN database
+        ),
     ),
     secrets=(
         # Values with spaces first: the generic password rule below would stop at a space.
@@ -119,38 +126,77 @@ PLATFORM = PlatformSpec(
             regex=r"^\s*(?:security )?wpa psk set-key (?:ascii|hex) \d "
             r"(?P<secret>(?!<redacted).+?)\s*$",
         ),
-        # enable/username/line/PPP/FTP/BGP neighbor passwords and secrets: "password 7 X".
+        # enable/username/line/PPP/FTP/BGP/IS-IS passwords and secrets: "password 7 X",
+        # "enable secret level 15 5 X"; not "password encryption aes" (a setting).
         SecretRule(
             kind=SecretKind.PASSWORD,
-            regex=r"^(?!\s*!).*?\b(?:password|secret)" + typed_value(ENCRYPTION, VRP_VALUE),
+            regex=r"^(?!\s*!).*?\b(?:password|secret)(?: level \d+)?+(?! encryption\b)"
+            + typed_value(ENCRYPTION, VRP_VALUE),
+            untyped_is_cleartext=True,
+        ),
+        # The same typed in short, as a hand-edited file may have it: "username x pass 0 …".
+        SecretRule(
+            kind=SecretKind.PASSWORD,
+            regex=r"^\s*(?:username \S+(?: privilege \d+| view \S+)*|enable) "
+            rf"(?:{abbreviated('password', 4)}|{abbreviated('secret', 4)})(?: level \d+)?+"
+            + typed_value(ENCRYPTION, VRP_VALUE),
             untyped_is_cleartext=True,
         ),
         SecretRule(
             kind=SecretKind.KEY,
-            regex=r"^\s*(?:tacacs-server|radius-server)\b.*?\bkey" + typed_value("[067]"),
+            regex=r"^\s*(?:tacacs-server|radius-server)\b.*?(?<![-\w])key"
+            + typed_value(ENCRYPTION),
             untyped_is_cleartext=True,
         ),
-        # "key 7 X" inside "tacacs server"/"radius server" blocks; not a key chain's "key 1".
+        # "key 7 X" inside "tacacs server"/"radius server"/ISAKMP client group blocks and
+        # RADIUS "pac key"; not a key chain's "key 1".
         SecretRule(
             kind=SecretKind.KEY,
-            regex=r"^\s+key(?!(?: [067])? \d+\s*$)" + typed_value("[067]"),
-            untyped_is_cleartext=True,
-        ),
-        SecretRule(
-            kind=SecretKind.KEY,
-            regex=r"^\s*(?:\S+ )*?(?:key-string|server-key|server-private \S+ key)"
-            + typed_value(r"\d"),
+            regex=r"^\s+(?:pac )?key(?!(?: [067])? \d+\s*$)" + typed_value(ENCRYPTION),
             untyped_is_cleartext=True,
         ),
         SecretRule(
             kind=SecretKind.KEY,
-            regex=r"^\s*(?:crypto isakmp key|pre-shared-key\b.*?\bkey)" + typed_value(r"\d"),
+            regex=r"^\s*(?:\S+ )*?(?:key-string|server-key|server-private \S+ .*?\bkey)"
+            + typed_value(ENCRYPTION),
             untyped_is_cleartext=True,
         ),
         SecretRule(
             kind=SecretKind.KEY,
-            regex=r"^\s*(?:ip ospf message-digest-key \d+ md5|ip ospf authentication-key"
-            r"|ospfv3 .*?\b(?:md5|sha1))" + typed_value(r"\d"),
+            regex=r"^key config-key password-encrypt" + typed_value(ENCRYPTION),
+            untyped_is_cleartext=True,
+        ),
+        # ISAKMP keys, keyring PSKs ("pre-shared-key address A key X") and IKEv2 keyring
+        # PSKs ("pre-shared-key [local|remote] X").
+        SecretRule(
+            kind=SecretKind.KEY,
+            regex=r"^\s*(?:crypto isakmp key|pre-shared-key(?: .*?\bkey| local| remote)?+)"
+            + typed_value(ENCRYPTION),
+            untyped_is_cleartext=True,
+        ),
+        SecretRule(
+            kind=SecretKind.KEY,
+            regex=r"^\s*(?:.*?\bmessage-digest-key \d+ md5|ip ospf authentication-key"
+            r"|(?:ospfv3|ipv6 ospf) .*?\b(?:md5|sha1))" + typed_value(ENCRYPTION),
+            untyped_is_cleartext=True,
+        ),
+        # EIGRP named mode: "authentication mode hmac-sha-256 7 X".
+        SecretRule(
+            kind=SecretKind.KEY,
+            regex=r"^\s*authentication mode hmac-sha-256" + typed_value(ENCRYPTION),
+            untyped_is_cleartext=True,
+        ),
+        # HSRP/VRRP/GLBP plain-text authentication strings (md5 ones use key-string above).
+        SecretRule(
+            kind=SecretKind.KEY,
+            regex=rf"^\s*(?:standby|vrrp|glbp)(?: \d+)? authentication(?: text)? "
+            rf"(?P<secret>(?!(?:md5|text)\b){VALUE})\s*$",
+            untyped_is_cleartext=True,
+        ),
+        # Autonomous access points: "wpa-psk ascii 7 X".
+        SecretRule(
+            kind=SecretKind.KEY,
+            regex=r"^\s*wpa-psk (?:ascii|hex)" + typed_value(ENCRYPTION),
             untyped_is_cleartext=True,
         ),
         # NTP writes the encryption type after the key: "ntp authentication-key 1 md5 X 7".
@@ -159,7 +205,10 @@ PLATFORM = PlatformSpec(
             regex=rf"^ntp authentication-key \d+ md5 (?P<secret>{VALUE})(?: (?P<type>\d+))?",
             untyped_is_cleartext=True,
         ),
-        SecretRule(kind=SecretKind.COMMUNITY, regex=rf"^snmp-server community (?P<secret>{VALUE})"),
+        SecretRule(
+            kind=SecretKind.COMMUNITY,
+            regex=rf"^(?:snmp-server community|snmp mib community-map) (?P<secret>{VALUE})",
+        ),
         # v1/v2c trap hosts carry the community in clear: "snmp-server host H [version 2c] X".
         SecretRule(
             kind=SecretKind.COMMUNITY,

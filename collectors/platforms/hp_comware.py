@@ -94,6 +94,14 @@ PLATFORM = PlatformSpec(
             # Comware lists the member port the address was learned on, not the VLAN interface.
             fields={"ip": "ip_address", "mac": "mac_address", "interface": "interface"},
         ),
+        CommandSpec(
+            part=Part.VLANS,
+            command="display vlan brief",
+            # ntc-templates' template reads one word of a name ("VLAN" of "VLAN 0001").
+            template="hp_comware_display_vlan_brief.textfsm",
+            fields={"vid": "vlan_id", "name": "name"},
+            optional=True,  # Comware 5 has no "brief"; MSR routers no VLANs
+        ),
     ),
     interface_abbreviations={
         "GE": "GigabitEthernet",
@@ -117,15 +125,23 @@ PLATFORM = PlatformSpec(
         # local-user, super and line passwords: "password hash X", "super password role R hash X".
         SecretRule(
             kind=SecretKind.PASSWORD,
-            regex=r"^(?!\s*#).*?\bpassword(?: role \S+| level \d+)?"
+            regex=r"^(?!\s*#).*?\bpassword(?: role \S+| level \d+)?+"
             + typed_value(ENCRYPTION, VRP_VALUE),
             untyped_is_cleartext=True,
         ),
-        # HWTACACS / RADIUS scheme keys: "key authentication cipher X".
+        # HWTACACS / RADIUS scheme keys: "key authentication cipher X", and per server
+        # "primary authentication 10.0.0.9 49 key cipher X".
         SecretRule(
             kind=SecretKind.KEY,
-            regex=r"^\s*key (?:authentication|authorization|accounting)"
-            + typed_value("cipher|simple", VRP_VALUE),
+            regex=r"^\s*(?:key (?:authentication|authorization|accounting)"
+            r"|(?:primary|secondary) (?:authentication|authorization|accounting) .*?\bkey)"
+            + typed_value(ENCRYPTION, VRP_VALUE),
+            untyped_is_cleartext=True,
+        ),
+        # MPLS LDP peer keys: "md5-authentication 10.0.0.2 plain X".
+        SecretRule(
+            kind=SecretKind.KEY,
+            regex=r"^\s*md5-authentication \S+" + typed_value(ENCRYPTION, VRP_VALUE),
             untyped_is_cleartext=True,
         ),
         *SNMP_AGENT_FAMILY_SECRETS,

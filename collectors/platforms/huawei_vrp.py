@@ -9,6 +9,7 @@ from netcensus.collectors.platforms.base import (
     PlatformSpec,
     SecretKind,
     SecretRule,
+    abbreviated,
     typed_value,
 )
 from netcensus.inventory.enums import Platform
@@ -86,6 +87,15 @@ PLATFORM = PlatformSpec(
             command="display arp all",
             fields={"ip": "ip_address", "mac": "mac_address", "interface": "interface"},
         ),
+        CommandSpec(
+            part=Part.VLANS,
+            command="display vlan",
+            # ntc-templates reads this output with two templates; the VLAN ids and their
+            # descriptions (VRP shows no other name) are in this one.
+            template="huawei_vrp_display_vlan.textfsm",
+            fields={"vid": "vlan_id", "name": "vlan_description"},
+            optional=True,  # AR routers without a switch card
+        ),
     ),
     interface_abbreviations={"XGE": "XGigabitEthernet"},  # netutils would say TenGigabitEthernet
     secrets=(
@@ -95,20 +105,29 @@ PLATFORM = PlatformSpec(
             # Not the password-policy settings (`set password min-length 8`, `password expire 90`,
             # `local-aaa-user password policy`, `wrong-password retry-interval`): compliance
             # rules judge those values, and they are no secret.
-            regex=r"^(?!\s*#).*?(?<![-\w])password(?: level \d+)?"
+            regex=r"^(?!\s*#).*?(?<![-\w])password(?: level \d+)?+"
             r"(?! (?:min-length|expire|history|policy|alert-before-expire|alert-original"
             r"|complexity-check|restriction)\b)" + typed_value(ENCRYPTION, VRP_VALUE),
             untyped_is_cleartext=True,
         ),
+        # The same typed in short, as a hand-edited file may have it: "local-user a pass …".
+        SecretRule(
+            kind=SecretKind.PASSWORD,
+            regex=r"^\s*local-user \S+ "
+            + abbreviated("password", 4)
+            + typed_value(ENCRYPTION, VRP_VALUE),
+            untyped_is_cleartext=True,
+        ),
+        # Template-wide and per-server keys: "radius-server authentication IP PORT shared-key …".
         SecretRule(
             kind=SecretKind.KEY,
-            regex=r"^\s*(?:(?:hwtacacs|radius)-server )?shared-key"
-            + typed_value("cipher|simple", VRP_VALUE),
+            regex=r"^\s*(?:(?:hwtacacs|radius)-server\b.*? )?shared-key"
+            + typed_value(ENCRYPTION, VRP_VALUE),
             untyped_is_cleartext=True,
         ),
         SecretRule(
             kind=SecretKind.KEY,
-            regex=rf"^\s*md5-password (?:(?P<type>cipher|plain) )?\S+ (?P<secret>{VRP_VALUE})",
+            regex=rf"^\s*md5-password (?:(?P<type>cipher|plain) )?+\S+ (?P<secret>{VRP_VALUE})",
         ),
         *SNMP_AGENT_FAMILY_SECRETS,
     ),

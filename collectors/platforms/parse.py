@@ -136,7 +136,8 @@ def _template_text(platform: str, command: str, custom: str | None) -> str:
     spends, so the lookup is cached and rows are built from TextFSM directly.
     """
     if custom is not None:
-        return (TEMPLATE_DIR / custom).read_text()
+        shipped = TEMPLATE_DIR / custom
+        return (shipped if shipped.is_file() else Path(NTC_TEMPLATE_DIR) / custom).read_text()
     table = clitable.CliTable("index", NTC_TEMPLATE_DIR)
     row = table.index.GetRowMatch({"Platform": platform, "Command": command})
     if not row:
@@ -230,13 +231,15 @@ def _convert(platform: PlatformSpec, field: str, raw: Any, command: CommandSpec)
         text = " ".join(str(v).strip() for v in raw if str(v).strip())
     if text.lower() in _EMPTY:
         return [] if field in {"addresses", "vlans", "remote_capabilities"} else None
-    if field in {"name", "local_interface", "interface"}:
+    if field in {"local_interface", "interface"} or (
+        field == "name" and command.part is Part.INTERFACES  # a VLAN's name is no port
+    ):
         return _interface_name(platform.key, text)
     if field in {"mac", "chassis_mac"}:
         return mac(text)
     if field == "remote_chassis_id":
         return mac(text) or text
-    if field in {"vlan", "if_index", "mtu", "prefix_length"}:
+    if field in {"vlan", "vid", "if_index", "mtu", "prefix_length"}:
         return int(text) if text.isdigit() else None
     if field == "vlans":
         return [int(v) for v in re.findall(r"\d+", text)]
@@ -312,3 +315,5 @@ def apply(observation: Observation, command: CommandSpec, parsed: Any) -> None:
         observation.fdb.extend(parsed)
     elif command.part is Part.ARP:
         observation.arp.extend(parsed)
+    elif command.part is Part.VLANS:
+        observation.vlans.extend(parsed)

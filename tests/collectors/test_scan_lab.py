@@ -114,9 +114,18 @@ def _prepared_store(running: RunningLab, folder: Path) -> Store:
     return store
 
 
+# Planted SSH faults (their SNMP answers in full) -> the failure the SSH collector reports.
+SSH_FAILURES = {
+    "ssh-refused": ("ssh", "refused"),
+    "ssh-no-banner": ("ssh", "timeout"),
+    "ssh-silent-shell": ("ssh", "timeout"),
+    "ssh-wrong-prompt": ("ssh", "timeout"),
+}
+
+
 def _impaired(truth: dict[str, Any]) -> dict[str, str]:
     """Devices a planted fault keeps from answering fully -> the fault kind."""
-    kinds = {"snmp-unreachable", "slow-agent", "ssh-refused", "malformed-agent"}
+    kinds = {"snmp-unreachable", "slow-agent", "malformed-agent", *SSH_FAILURES}
     return {
         name: fault["kind"]
         for fault in truth["faults"]
@@ -136,7 +145,7 @@ class Scanned:
 
     def healthy(self) -> list[dict[str, Any]]:
         """Generated devices (not recordings) whose SNMP answers in full."""
-        bad = {n for n, kind in self.impaired().items() if kind != "ssh-refused"}
+        bad = {n for n, kind in self.impaired().items() if kind not in SSH_FAILURES}
         return [d for d in self.truth["devices"] if "recording" not in d and d["name"] not in bad]
 
 
@@ -166,8 +175,8 @@ def test_planted_faults_are_reported_with_their_reason(scanned: Scanned) -> None
     expected = {
         "snmp-unreachable": ("snmp", "timeout"),
         "slow-agent": ("snmp", "timeout"),
-        "ssh-refused": ("ssh", "refused"),
         "malformed-agent": ("snmp", "malformed"),
+        **SSH_FAILURES,
     }
     impaired = scanned.impaired()
     assert set(impaired.values()) == set(expected)
