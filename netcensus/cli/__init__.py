@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "configs": (
         "netcensus.cli.configs",
         "configs",
-        "Configuration backups: history, diffs and stored (redacted) text.",
+        "Config backups: history, diffs and stored (redacted) text.",
     ),
     "sites": ("netcensus.cli.sites", "sites", "Import division codes; list and show sites."),
     "check": ("netcensus.cli.compliance", "check", "Run compliance rule packs; update findings."),
@@ -32,6 +32,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "waive": ("netcensus.cli.compliance", "waive", "Accept a finding's risk until a date."),
     "rules": ("netcensus.cli.compliance", "rules", "List and show compliance rules."),
     "report": ("netcensus.cli.report", "report", "Inspection and assessor reports."),
+    "playbook": (
+        "netcensus.cli.playbook",
+        "playbook",
+        "Run Ansible playbooks (backup, remediation); past runs.",
+    ),
+    "ansible-inventory": (
+        "netcensus.cli.playbook",
+        "ansible_inventory",
+        "The store as an Ansible dynamic inventory (JSON).",
+    ),
     "inventory": (
         "netcensus.cli.inventory",
         "inventory",
