@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from netcensus.collectors.platforms import PLATFORMS, spec
 from netcensus.collectors.platforms.base import Part
+from netcensus.collectors.redact import DEFAULT_COMMUNITIES
 from netcensus.compliance.findings import device_mlps_level
 from netcensus.errors import UserError
 from netcensus.inventory.enums import DeviceStatus, Platform
@@ -198,7 +199,11 @@ def build_inventory(session: Session, hosts: list[AnsibleHost]) -> dict[str, Any
     nested = {child for group in groups.values() for child in group["children"]}
     inventory["all"] = {
         "children": sorted(set(groups) - nested),
-        "vars": {"ansible_host_key_checking": False},
+        "vars": {
+            "ansible_host_key_checking": False,
+            # remediate-snmp-community replaces these (the list redaction marks as default)
+            "netcensus_default_communities": sorted(DEFAULT_COMMUNITIES),
+        },
     }
     inventory["_meta"] = {"hostvars": {h.name: host_vars(h) for h in hosts}}
     return inventory

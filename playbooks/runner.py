@@ -70,9 +70,11 @@ HOST_EVENTS = {
     "runner_on_skipped": "skipped",
     "runner_item_on_failed": "failed",
 }
-# Environment never handed to Ansible, whatever credentials say: a PostgreSQL URL may
-# carry a password.
-PRIVATE_ENV = ("NETCENSUS_DATABASE_URL",)
+# The inherited environment Ansible gets; everything else (credentials' variables, a
+# PostgreSQL URL with its password...) stays in this process.
+INHERITED = ("PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TZ", "TMPDIR", "LANG",
+             "LANGUAGE", "VIRTUAL_ENV", "PYTHONPATH")  # fmt: skip
+INHERITED_PREFIXES = ("LC_", "ANSIBLE_", "RUNNER_", "AWX_")
 MESSAGE_LIMIT = 2000
 
 
@@ -203,14 +205,27 @@ def _encrypt(text: str, password: str) -> bytes:
     return bytes(VaultLib([(VAULT_ID, secret)]).encrypt(text, secret=secret, vault_id=VAULT_ID))
 
 
-def scrubbed_env(env: Mapping[str, str], secret_names: set[str]) -> dict[str, str]:
-    """``env`` without the variables holding secrets, nor any other with the same value."""
-    values = {env[name] for name in secret_names if env.get(name)}
-    return {
-        name: value
-        for name, value in env.items()
-        if name not in secret_names and name not in PRIVATE_ENV and value not in values
-    }
+def ansible_environment(
+    prepared: Mapping[str, str], inherited: Mapping[str, str], secret_values: set[str]
+) -> dict[str, str]:
+    """What Ansible may see of the environment: never a secret, whatever its name.
+
+    ansible-runner seeds the environment with this process's own (``inherited``), where
+    the credentials' variables live, and writes all of it to ``artifacts/<id>/command``.
+    Kept: what netcensus or ansible-runner set, and the few inherited variables a
+    process needs (locale, home, paths, Ansible's own settings).
+
+    >>> ansible_environment({"PATH": "/bin", "SSH_PW": "s3cret", "LC_ALL": "C"},
+    ...                     {"PATH": "/bin", "SSH_PW": "s3cret", "LC_ALL": "C"}, {"s3cret"})
+    {'PATH': '/bin', 'LC_ALL': 'C'}
+    """
+    kept = {}
+    for name, value in prepared.items():
+        ours = inherited.get(name) != value
+        needed = name in INHERITED or name.startswith(INHERITED_PREFIXES)
+        if (ours or needed) and value not in secret_values:
+            kept[name] = value
+    return kept
 
 
 def _observation(
@@ -391,13 +406,8 @@ def run_playbook(
         raise UserError("no Ansible host to run on (declared, active IOS/VRP/Comware devices)")
     states = {h.name: _HostState(h) for h in chosen}
     credentials: dict[str, dict[str, str]] = {}
-    secret_names = set(request.secrets.values())
     for host in chosen:
         values, problem = _credential_values(host, env)
-        if host.credential is not None:
-            secret_names |= {
-                n for n in (host.credential.secret_env, host.credential.enable_env) if n
-            }
         if values is None:
             states[host.name].failed, states[host.name].error = True, problem
             states[host.name].error_code = "credentials"
@@ -442,7 +452,8 @@ def run_playbook(
                 ansible_runner,
                 private_dir,
                 _Payload(run_id, info, request, inventory, runnable, credentials, named),
-                secret_names,
+                {v for values in credentials.values() for v in values.values()}
+                | set(named.values()),
                 recorder,
             )
         else:
@@ -471,7 +482,7 @@ def _run(
     ansible_runner: Any,
     private_dir: Path,
     payload: _Payload,
-    secret_names: set[str],
+    secret_values: set[str],
     recorder: _Recorder,
 ) -> tuple[PlaybookStatus, int | None]:
     run_id, info, request = payload.run_id, payload.info, payload.request
@@ -506,7 +517,7 @@ def _run(
     config.prepare()
     # prepare() seeded the environment with ours: take the secrets back out before
     # ansible-runner writes it to artifacts/<id>/command.
-    config.env = scrubbed_env(config.env, secret_names)
+    config.env = ansible_environment(config.env, os.environ, secret_values)
     runner = ansible_runner.Runner(config=config, event_handler=recorder)
     runner.run()
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -72,3 +73,50 @@ def test_telnet_finding_is_remediated_by_the_playbook(
     # A second run finds nothing left to do.
     again = ansible_lab.cli("playbook", "run", "remediate-telnet", "--limit", DEVICE, "--json")
     assert '"changed": 0' in again.stdout
+
+
+NEW_COMMUNITY = "Nc-Comm-7a2f"
+NTP_KEY = "Nc-Ntp-K3y-91"
+
+
+def test_each_platform_gets_its_own_lines_and_secrets_stay_secret(
+    ansible_lab: AnsibleLab, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NC_NEW_COMMUNITY", NEW_COMMUNITY)
+    monkeypatch.setenv("NC_NTP_KEY", NTP_KEY)
+    comware, vrp, ios = "fs-acc-01", "sz-acc-01", "gz-core-01"
+    before = {name: ansible_lab.running(name) for name in (comware, vrp, ios)}
+
+    planned = ansible_lab.cli(
+        "playbook", "run", "remediate-exec-timeout", "--limit", comware, "--check", "--diff"
+    ).output
+    assert "line vty 0 63\n idle-timeout 5 0" in planned
+    planned = ansible_lab.cli(
+        "playbook", "run", "remediate-logging", "--limit", vrp, "--check", "--diff",
+        "-e", "logging_hosts=[10.9.9.9, 10.9.9.10]",
+    ).output  # fmt: skip
+    assert "info-center loghost 10.9.9.9\ninfo-center loghost 10.9.9.10" in planned
+    planned = ansible_lab.cli(
+        "playbook", "run", "remediate-ntp", "--limit", ios, "--check", "--diff", "--json",
+        "-e", "ntp_servers=10.8.8.8", "--secret", "ntp_key=NC_NTP_KEY",
+    ).output  # fmt: skip
+    assert json.loads(planned)["hosts"][0]["changed"] == 1 and NTP_KEY not in planned
+    assert {name: ansible_lab.running(name) for name in before} == before  # check mode
+
+    missing = ansible_lab.cli("playbook", "run", "remediate-ntp", "--limit", ios, ok=False)
+    assert missing.exit_code == 2 and "needs ntp_servers" in missing.output
+
+    # For real: the default community goes, the new one (a secret) arrives, unlogged.
+    ansible_lab.cli(
+        "playbook", "run", "remediate-snmp-community", "--limit", ios,
+        "--secret", "snmp_community=NC_NEW_COMMUNITY",
+    )  # fmt: skip
+    running = ansible_lab.running(ios).splitlines()
+    assert f"snmp-server community {NEW_COMMUNITY} RO" in running
+    assert not any(line.startswith("snmp-server community public") for line in running)
+    for path in (p for p in (ansible_lab.home / "ansible").rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        assert NEW_COMMUNITY.encode() not in data and NTP_KEY.encode() not in data, path
+    with store.session() as session:
+        run = session.scalars(select(PlaybookRun).order_by(PlaybookRun.id.desc())).first()
+        assert run is not None and run.secret_names == ["snmp_community"]
