@@ -107,3 +107,30 @@ def test_backup_twice_stores_each_config_once_and_records_the_refusing_host(
         data = path.read_bytes()
         leaked = [s for s in (*SECRETS.values(), *CONFIG_SECRETS) if s.encode() in data]
         assert leaked == [], path
+
+
+def test_facts_become_observations_parsed_like_an_ssh_scan(
+    ansible_lab: AnsibleLab, store: Store
+) -> None:
+    result = ansible_lab.cli("playbook", "run", "facts", "--limit", "sz-acc-01,fs-acc-01", "--json")
+    run = json.loads(result.stdout)
+    assert [(h["host"], h["outcome"]) for h in run["hosts"]] == [
+        ("fs-acc-01", "ok"), ("sz-acc-01", "ok"),
+    ]  # fmt: skip
+    with store.session() as session:
+        for name in ("sz-acc-01", "fs-acc-01"):
+            lab_device = ansible_lab.devices[name]
+            device = session.scalar(select(Device).where(Device.name == name))
+            assert device is not None
+            assert (device.serial, device.model) == (lab_device.serial, lab_device.model)
+            assert lab_device.os_version.endswith(str(device.os_version))
+            interfaces = {i.name: i for i in device.interfaces}
+            for lab_interface in lab_device.interfaces:
+                stored = interfaces[lab_interface.name]
+                assert stored.admin_status == ("up" if lab_interface.admin_up else "down")
+        result_rows = session.scalars(
+            select(ScanResult).where(ScanResult.scan_id == run["scan"])
+        ).all()
+        assert {(r.target, r.method, r.outcome) for r in result_rows} == {
+            ("sz-acc-01", "ansible", Outcome.OK), ("fs-acc-01", "ansible", Outcome.OK),
+        }  # fmt: skip

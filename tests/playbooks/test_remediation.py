@@ -99,7 +99,7 @@ def test_each_platform_gets_its_own_lines_and_secrets_stay_secret(
     planned = ansible_lab.cli(
         "playbook", "run", "remediate-ntp", "--limit", ios, "--check", "--diff", "--json",
         "-e", "ntp_servers=10.8.8.8", "--secret", "ntp_key=NC_NTP_KEY",
-    ).output  # fmt: skip
+    ).stdout  # fmt: skip
     assert json.loads(planned)["hosts"][0]["changed"] == 1 and NTP_KEY not in planned
     assert {name: ansible_lab.running(name) for name in before} == before  # check mode
 
