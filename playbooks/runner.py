@@ -329,7 +329,7 @@ class _Recorder:
                     at=_when(event),
                     event=kind,
                     host=host,
-                    task=_text(data.get("task"))[:256] if data.get("task") else None,
+                    task=str(data["task"])[:256] if data.get("task") else None,
                     changed=bool(res.get("changed")),
                     failed=failed,
                     message=_text(message),
