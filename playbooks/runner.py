@@ -391,6 +391,8 @@ def run_playbook(
 
     env = os.environ if env is None else env
     info = find(request.playbook)
+    if request.check and info.collects is not Collects.NOTHING:
+        raise UserError(f"playbook {info.name} only reads devices: --check does not apply")
     _check_request(info, request)
     named = {}
     for name, env_name in request.secrets.items():
