@@ -130,7 +130,7 @@ def error_code(message: str) -> str:
     lowered = message.lower()
     for code, words in (
         ("refused", ("connection refused",)),
-        ("auth", ("authentication", "permission denied", "auth failed")),
+        ("auth", ("authenticat", "permission denied", "access denied")),
         ("timeout", ("timed out", "timeout")),
         ("unreachable", ("no route", "unreachable", "could not resolve")),
         ("credentials", ("credential",)),
