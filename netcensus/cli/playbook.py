@@ -164,7 +164,7 @@ def run_command(
     try:
         import ansible_runner  # noqa: F401
     except ImportError as exc:
-        raise UserError("ansible-runner is not installed: pip install 'netcensus[ansible]'") from exc
+        raise UserError("Ansible is not installed: pip install 'netcensus[ansible]'") from exc
     from netcensus.playbooks.runner import HostEvent, RunRequest, run_playbook
 
     def progress(event: HostEvent) -> None:
