@@ -88,6 +88,16 @@ def test_each_platform_gets_its_own_lines_and_secrets_stay_secret(
     before = {name: ansible_lab.running(name) for name in (comware, vrp, ios)}
 
     planned = ansible_lab.cli(
+        "playbook", "run", "remediate-telnet", "--limit", f"{ios},{comware}", "--check", "--diff"
+    ).output  # fmt: skip
+    # cisco.ios lists its commands unindented
+    assert "ip ssh version 2\nline vty 0 4\ntransport input ssh" in planned
+    assert (
+        "undo telnet server enable\nssh server enable\nline vty 0 63\n protocol inbound ssh"
+        in planned
+    )
+
+    planned = ansible_lab.cli(
         "playbook", "run", "remediate-exec-timeout", "--limit", comware, "--check", "--diff"
     ).output
     assert "line vty 0 63\n idle-timeout 5 0" in planned
