@@ -245,6 +245,9 @@ def list_runs(count: int, as_json: bool, store: Store) -> None:
             }
             for r in runs
         ]
+    if not rows and not as_json:
+        console.print("no playbook runs yet")
+        return
     emit(rows, list(rows[0]) if rows else ["run"], as_json=as_json)
 
 
