@@ -431,7 +431,8 @@ def run_playbook(
         session.add(run)
         session.flush()
         run_id = run.id
-    private_dir = home / "ansible" / "runs" / str(run_id)
+        private_dir = home / "ansible" / "runs" / str(run_id)
+        run.private_data_dir = str(private_dir)  # set now: a run that dies still points here
     scan_id = None
     if info.collects is not Collects.NOTHING and not request.check:
         scan_id = scans.start_scan(
@@ -461,9 +462,7 @@ def run_playbook(
         else:
             status = PlaybookStatus.FAILED
     finally:
-        hosts = _finish(
-            store, run_id, states, recorder, device_ids, status, rc, private_dir, scan_id
-        )
+        hosts = _finish(store, run_id, states, recorder, device_ids, status, rc, scan_id)
     return RunResult(run_id, status, rc, private_dir, scan_id, hosts)
 
 
@@ -536,7 +535,6 @@ def _finish(
     device_ids: Mapping[str, int],
     status: PlaybookStatus,
     rc: int | None,
-    private_dir: Path,
     scan_id: int | None,
 ) -> list[dict[str, Any]]:
     rows = []
@@ -578,7 +576,6 @@ def _finish(
         run.status = status
         run.rc = rc
         run.finished_at = utcnow()
-        run.private_data_dir = str(private_dir)
         run.scan_id = scan_id
         run.summary = {
             "hosts": len(rows),

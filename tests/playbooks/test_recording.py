@@ -96,7 +96,7 @@ def _events() -> list[dict]:
     ]
 
 
-def test_events_become_rows_observations_and_tallies(declared: Store, tmp_path: Path) -> None:
+def test_events_become_rows_observations_and_tallies(declared: Store) -> None:
     store = declared
     with store.session() as session:
         hosts = {h.name: _HostState(h) for h in ansible_hosts(session)}
@@ -110,8 +110,7 @@ def test_events_become_rows_observations_and_tallies(declared: Store, tmp_path: 
     seen = []
     recorder = _Recorder(store, run_id, find("backup"), hosts, scan_id, seen.append)
     assert all(recorder(event) for event in _events())
-    rows = _finish(store, run_id, hosts, recorder, device_ids, PlaybookStatus.FAILED, 2,
-                   tmp_path, scan_id)  # fmt: skip
+    rows = _finish(store, run_id, hosts, recorder, device_ids, PlaybookStatus.FAILED, 2, scan_id)
 
     assert [(e.host, e.status) for e in seen] == [("sw1", "ok"), ("sw2", "failed")]
     assert {r["host"]: (r["outcome"], r["ok"], r["failed"]) for r in rows} == {
