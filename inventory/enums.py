@@ -188,3 +188,14 @@ class Role(StrEnum):
     PLANNER = "planner"
     SECURITY = "security"
     VIEWER = "viewer"
+
+
+class PlaybookStatus(StrEnum):
+    """A playbook run's state: ansible-runner's final statuses, plus running."""
+
+    RUNNING = "running"
+    SUCCESSFUL = "successful"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    CANCELED = "canceled"
+    ERROR = "error"  # ansible-runner could not start the run

@@ -38,6 +38,7 @@ from .enums import (
     LinkKind,
     Outcome,
     Platform,
+    PlaybookStatus,
     Role,
     ScanStatus,
     Severity,
@@ -531,3 +532,78 @@ class RuleVerdict(Base):
 
     device: Mapped[Device | None] = relationship()
     site: Mapped[Site | None] = relationship()
+
+
+class PlaybookRun(Base):
+    """One ansible-runner run of a playbook: who, when, what it targeted, how it ended.
+
+    Its private data dir (under NETCENSUS_HOME) keeps the inventory snapshot and
+    ansible-runner's artifacts (``artifacts/<id>``: stdout, job events) for inspection.
+    Playbooks that collect (backup, facts) reconcile through a Scan, linked here.
+    """
+
+    __tablename__ = "playbook_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playbook: Mapped[str] = mapped_column(String(128), index=True)
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[PlaybookStatus] = mapped_column(
+        _enum(PlaybookStatus), default=PlaybookStatus.RUNNING
+    )
+    check_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    diff: Mapped[bool] = mapped_column(Boolean, default=False)
+    limit: Mapped[str | None] = mapped_column(String(256))
+    extra_vars: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Names of the secrets handed to the run (their values never reach the store).
+    secret_names: Mapped[list[Any]] = mapped_column(default=list)
+    private_data_dir: Mapped[str | None] = mapped_column(String(512))
+    rc: Mapped[int | None] = mapped_column(Integer)
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    hosts: Mapped[list[PlaybookHostResult]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="PlaybookHostResult.host"
+    )
+
+
+class PlaybookHostResult(Base):
+    """A host's tally in one run (Ansible's play recap) and its first error."""
+
+    __tablename__ = "playbook_host_results"
+    __table_args__ = (UniqueConstraint("run_id", "host"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("playbook_runs.id", ondelete="CASCADE"), index=True
+    )
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    host: Mapped[str] = mapped_column(String(128))
+    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
+    ok: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    unreachable: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    run: Mapped[PlaybookRun] = relationship(back_populates="hosts")
+
+
+class PlaybookEvent(Base):
+    """One task result of a run, as ansible-runner reported it (full data in the artifacts)."""
+
+    __tablename__ = "playbook_events"
+    __table_args__ = (Index("ix_playbook_events_run_seq", "run_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("playbook_runs.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # ansible-runner's event counter
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    event: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str | None] = mapped_column(String(128))
+    task: Mapped[str | None] = mapped_column(String(256))
+    changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    message: Mapped[str | None] = mapped_column(Text)

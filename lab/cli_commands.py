@@ -301,6 +301,7 @@ _SHOWN_WHEN_OFF = {
         "telnet server enable",
         "http server enable",
         "http secure-server enable",
+        "ssh server compatible-ssh1x enable",
         "info-center enable",
         "lldp enable",
         "user-password complexity-check",

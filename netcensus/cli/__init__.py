@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "configs": (
         "netcensus.cli.configs",
         "configs",
-        "Configuration backups: history, diffs and stored (redacted) text.",
+        "Config backups: history, diffs and stored (redacted) text.",
     ),
     "sites": ("netcensus.cli.sites", "sites", "Import division codes; list and show sites."),
     "check": ("netcensus.cli.compliance", "check", "Run compliance rule packs; update findings."),
@@ -42,6 +42,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Zone pollers and their last heartbeat.",
     ),
     "report": ("netcensus.cli.report", "report", "Inspection and assessor reports."),
+    "playbook": (
+        "netcensus.cli.playbook",
+        "playbook",
+        "Run Ansible playbooks (backup, remediation); past runs.",
+    ),
+    "ansible-inventory": (
+        "netcensus.cli.playbook",
+        "ansible_inventory",
+        "The store as an Ansible dynamic inventory (JSON).",
+    ),
     "inventory": (
         "netcensus.cli.inventory",
         "inventory",

@@ -324,6 +324,9 @@ def test_every_table_is_exercised() -> None:
         "rule_verdicts",  # round trip in tests/compliance/test_verdicts.py
         "pollers",  # round trip in tests/scale/test_distributed.py
         "schedules",  # round trip in tests/scale/test_schedules.py
+        "playbook_runs",  # test_playbook_runs_round_trip
+        "playbook_host_results",
+        "playbook_events",
     }
     assert set(Base.metadata.tables) == covered
 
@@ -334,3 +337,40 @@ def test_enum_columns_reject_unknown_values(store: Store) -> None:
 
     with pytest.raises(StatementError), store.transaction() as s:
         s.add(Site(code="45", name="x", level="kingdom"))  # type: ignore[arg-type]
+
+
+def test_playbook_runs_round_trip(store: Store) -> None:
+    from netcensus.inventory.enums import PlaybookStatus
+    from netcensus.inventory.models import PlaybookEvent, PlaybookHostResult, PlaybookRun
+
+    with store.transaction() as s:
+        scan = Scan(started_by="ops", source="ansible:backup", status=ScanStatus.COMPLETED)
+        s.add(scan)
+        s.flush()
+        run = PlaybookRun(
+            playbook="remediate-telnet",
+            started_by="ops",
+            check_mode=True,
+            diff=True,
+            limit="4405",
+            extra_vars={"logging_hosts": ["10.0.0.10"]},
+            secret_names=["snmp_community"],
+            private_data_dir="/var/lib/netcensus/ansible/runs/1",
+            status=PlaybookStatus.SUCCESSFUL,
+            rc=0,
+            scan_id=scan.id,
+            summary={"hosts": 1, "changed": 1},
+            finished_at=NOW,
+        )
+        run.hosts.append(PlaybookHostResult(host="sw1", outcome=Outcome.OK, ok=4, changed=1))
+        s.add(run)
+        s.flush()
+        s.add(PlaybookEvent(run_id=run.id, seq=7, at=NOW, event="runner_on_ok", host="sw1",
+                            task="Apply the configuration", changed=True))  # fmt: skip
+    with store.session() as s:
+        loaded = s.scalar(select(PlaybookRun))
+        assert loaded is not None and loaded.status is PlaybookStatus.SUCCESSFUL
+        assert loaded.extra_vars == {"logging_hosts": ["10.0.0.10"]} and loaded.finished_at == NOW
+        assert [(h.host, h.outcome, h.changed) for h in loaded.hosts] == [("sw1", Outcome.OK, 1)]
+        event = s.scalar(select(PlaybookEvent))
+        assert event is not None and (event.seq, event.changed) == (7, True)

@@ -1,7 +1,7 @@
 """zone pollers, schedules, poller of each scan result, scan heartbeat
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0003"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
