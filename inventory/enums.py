@@ -166,6 +166,9 @@ class Capability(StrEnum):
     ONLINE_APPROVAL = "online-approval"
     DR_COPY = "dr-copy"
     STAFF_TECHNICAL = "staff-technical"
+    STAFF = "staff"
+    STAFF_COMPUTER_LITERATE = "staff-computer-literate"
+    PCS = "pcs"
 
     @property
     def observed(self) -> bool:
