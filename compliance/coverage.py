@@ -105,6 +105,7 @@ ROLE_CAPABILITIES = {
     Capability.VIDEO_CONFERENCE: (DeviceRole.VIDEO_CONFERENCE,),
 }
 BLOCKING_SEVERITIES = (Severity.CRITICAL, Severity.HIGH)
+LINK_CAPABILITIES = (Capability.WAN, Capability.INTRANET, Capability.EXTRANET)
 
 
 # --- results -------------------------------------------------------------------------------
@@ -946,6 +947,14 @@ def _deciding_source(
     return "declared" if declared else None
 
 
+def _thing(capability: str) -> str:
+    if capability in LINK_CAPABILITIES:
+        return "link to the parent site from"
+    if capability == Capability.INTERNET:
+        return "internet link or zone at"
+    return "device"
+
+
 def _evidence_rows(parts: list[Select[Any]]) -> Any:
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("evidence")
 
@@ -975,7 +984,7 @@ def _observed_evidence(session: Session, name: str, site_id: int, clock: _Clock)
         source="observed",
         value=amount if amount is not None else True,
         at=at,
-        detail=f"device {device.name}" if device else "",
+        detail=f"{_thing(name)} {device.name}" if device else "",
         scan_id=scan[0] if scan else None,
     )
 
@@ -1016,7 +1025,7 @@ def _declared_evidence(session: Session, name: str, site_id: int, clock: _Clock)
         source="declared",
         value=found[0] if found[0] is not None else True,
         at=None,
-        detail=f"declared device {device.name}, not yet seen by a scan" if device else "",
+        detail=f"{_thing(name)} {device.name} (declared, not yet seen by a scan)" if device else "",
         by="inventory",
     )
 

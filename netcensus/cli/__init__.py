@@ -32,6 +32,17 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "waive": ("netcensus.cli.compliance", "waive", "Accept a finding's risk until a date."),
     "rules": ("netcensus.cli.compliance", "rules", "List and show compliance rules."),
     "report": ("netcensus.cli.report", "report", "Inspection and assessor reports."),
+    "coverage": (
+        "netcensus.cli.coverage",
+        "coverage",
+        "Coverage of the build-out targets by level and division; snapshots and trend.",
+    ),
+    "targets": ("netcensus.cli.coverage", "targets", "Load, list and show build-out targets."),
+    "declare": (
+        "netcensus.cli.coverage",
+        "declare",
+        "Declare a site's capability no collector can see (hotline, website, staff).",
+    ),
     "inventory": (
         "netcensus.cli.inventory",
         "inventory",
