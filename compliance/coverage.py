@@ -788,7 +788,8 @@ def _name_unders(session: Session, rows: list[CoverageRow]) -> None:
 
 def _add_forecasts(session: Session, rows: list[CoverageRow], clock: _Clock) -> None:
     """Status of target rows: the stored daily trend plus today's figure, extended."""
-    target_rows = [r for r in rows if r.target and r.deadline and r.threshold]
+    # A row without in-scope offices has nothing to judge: no status.
+    target_rows = [r for r in rows if r.target and r.deadline and r.threshold and r.in_scope]
     if not target_rows:
         return
     since = clock.day - dt.timedelta(days=TREND_DAYS)
