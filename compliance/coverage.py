@@ -471,24 +471,32 @@ def _grouped(parts: list[Select[Any]], name: str) -> Any:
 
 
 def _latest_declaration(capability: str, clock: _Clock, name: str) -> Any:
-    ranked = (
-        select(
-            Declaration.site_id,
-            Declaration.holds,
-            Declaration.amount,
-            func.row_number()
-            .over(
-                partition_by=Declaration.site_id,
-                order_by=(Declaration.declared_at.desc(), Declaration.id.desc()),
-            )
-            .label("rank"),
+    """Per site, the reading of its latest declaration of ``capability`` (latest day, then
+    latest entry that day). Grouped sub-queries rather than a window function: SQLite
+    indexes a grouped sub-query for the join, but scans a ranked one for every site."""
+    mine = and_(Declaration.capability == capability, Declaration.declared_at <= clock.day)
+    latest_day = (
+        select(Declaration.site_id, func.max(Declaration.declared_at).label("day"))
+        .where(mine)
+        .group_by(Declaration.site_id)
+        .subquery(f"{name}_day")
+    )
+    latest_id = (
+        select(Declaration.site_id, func.max(Declaration.id).label("id"))
+        .join(
+            latest_day,
+            and_(
+                latest_day.c.site_id == Declaration.site_id,
+                latest_day.c.day == Declaration.declared_at,
+            ),
         )
-        .where(Declaration.capability == capability, Declaration.declared_at <= clock.day)
-        .subquery(f"{name}_ranked")
+        .where(mine)
+        .group_by(Declaration.site_id)
+        .subquery(f"{name}_id")
     )
     return (
-        select(ranked.c.site_id, ranked.c.holds, ranked.c.amount)
-        .where(ranked.c.rank == 1)
+        select(Declaration.site_id, Declaration.holds, Declaration.amount)
+        .join(latest_id, latest_id.c.id == Declaration.id)
         .subquery(name)
     )
 
