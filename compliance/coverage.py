@@ -456,48 +456,30 @@ def _observed(capability: Capability, clock: _Clock | None) -> list[Select[Any]]
     raise AssertionError(f"no observation rule for {capability}")
 
 
-def _grouped(parts: list[Select[Any]], name: str) -> Any:
-    rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery(f"{name}_rows")
+def _sites_with(parts: list[Select[Any]], minimum: float | None) -> Select[Any]:
+    """The ids of the sites with qualifying evidence (amount at least ``minimum``)."""
+    rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    return select(rows.c.site_id).where(
+        rows.c.site_id.is_not(None), _at_least(rows.c.amount, minimum)
+    )
+
+
+def _latest_declarations(capability: str, clock: _Clock) -> Any:
+    """Per site, its latest declaration of ``capability`` (latest day, then latest entry)."""
     return (
         select(
-            rows.c.site_id,
-            func.max(rows.c.amount).label("amount"),
-            func.max(rows.c.at).label("at"),
+            Declaration.site_id,
+            Declaration.holds,
+            Declaration.amount,
+            func.row_number()
+            .over(
+                partition_by=Declaration.site_id,
+                order_by=(Declaration.declared_at.desc(), Declaration.id.desc()),
+            )
+            .label("rank"),
         )
-        .where(rows.c.site_id.is_not(None))
-        .group_by(rows.c.site_id)
-        .subquery(name)
-    )
-
-
-def _latest_declaration(capability: str, clock: _Clock, name: str) -> Any:
-    """Per site, the reading of its latest declaration of ``capability`` (latest day, then
-    latest entry that day). Grouped sub-queries rather than a window function: SQLite
-    indexes a grouped sub-query for the join, but scans a ranked one for every site."""
-    mine = and_(Declaration.capability == capability, Declaration.declared_at <= clock.day)
-    latest_day = (
-        select(Declaration.site_id, func.max(Declaration.declared_at).label("day"))
-        .where(mine)
-        .group_by(Declaration.site_id)
-        .subquery(f"{name}_day")
-    )
-    latest_id = (
-        select(Declaration.site_id, func.max(Declaration.id).label("id"))
-        .join(
-            latest_day,
-            and_(
-                latest_day.c.site_id == Declaration.site_id,
-                latest_day.c.day == Declaration.declared_at,
-            ),
-        )
-        .where(mine)
-        .group_by(Declaration.site_id)
-        .subquery(f"{name}_id")
-    )
-    return (
-        select(Declaration.site_id, Declaration.holds, Declaration.amount)
-        .join(latest_id, latest_id.c.id == Declaration.id)
-        .subquery(name)
+        .where(Declaration.capability == capability, Declaration.declared_at <= clock.day)
+        .subquery()
     )
 
 
@@ -505,86 +487,66 @@ def _at_least(amount: Any, minimum: float | None) -> ColumnElement[bool]:
     return true() if minimum is None else amount >= minimum
 
 
-@dataclass(frozen=True)
-class _Verdict:
-    """SQL expressions over the joined evidence of one requirement."""
+def _verdict(requirement: Requirement, clock: _Clock) -> tuple[Any, Any]:
+    """(covered, conflict) of one requirement, as SQL conditions on ``Site.id``.
 
-    covered: ColumnElement[bool]
-    conflict: ColumnElement[bool]
-    joins: list[tuple[Any, ColumnElement[bool]]]
-
-
-def _verdict(requirement: Requirement, clock: _Clock, seen: Any, index: int) -> _Verdict:
-    name = f"r{index}"
-    declared = _latest_declaration(requirement.capability, clock, f"{name}_decl")
-    joins: list[tuple[Any, ColumnElement[bool]]] = [(declared, declared.c.site_id == Site.id)]
-    by_declaration = and_(declared.c.holds == true(), _at_least(declared.c.amount, requirement.min))
+    Every condition is ``Site.id IN (uncorrelated sub-query)``: both backends compute
+    each set once and probe it per site (a hashed sub-plan in PostgreSQL, an ephemeral
+    index in SQLite), so the plan stays linear even before PostgreSQL has statistics
+    for a freshly loaded store, when its join estimates would be off by thousands.
+    """
+    latest = _latest_declarations(requirement.capability, clock)
+    declared = Site.id.in_(select(latest.c.site_id).where(latest.c.rank == 1))
+    declared_ok = Site.id.in_(
+        select(latest.c.site_id).where(
+            latest.c.rank == 1,
+            latest.c.holds == true(),
+            _at_least(latest.c.amount, requirement.min),
+        )
+    )
     try:
         capability = Capability(requirement.capability)
     except ValueError:
         capability = None
     if capability is None or not capability.observed:
-        covered = and_(declared.c.site_id.is_not(None), by_declaration)
-        return _Verdict(covered, false(), joins)
-    observed = _grouped(_observed(capability, clock), f"{name}_obs")
-    joins.append((observed, observed.c.site_id == Site.id))
-    declared_ok = case(
-        (declared.c.site_id.is_not(None), by_declaration),
-        else_=false(),
-    )
+        return declared_ok, false()
     inventory_parts = _observed(capability, None)
     if inventory_parts:
-        inventory = _grouped(inventory_parts, f"{name}_inv")
-        joins.append((inventory, inventory.c.site_id == Site.id))
-        declared_ok = case(
-            (declared.c.site_id.is_not(None), by_declaration),
-            else_=and_(
-                inventory.c.site_id.is_not(None), _at_least(inventory.c.amount, requirement.min)
-            ),
-        )
-    observed_ok = and_(
-        observed.c.site_id.is_not(None), _at_least(observed.c.amount, requirement.min)
-    )
-    was_seen = seen.c.site_id.is_not(None)
-    covered = or_(observed_ok, and_(~was_seen, declared_ok == true()))
-    conflict = and_(was_seen, ~observed_ok, declared_ok == true())
-    return _Verdict(covered, conflict, joins)
-
-
-def _fresh_sites(clock: _Clock) -> Any:
-    return (
-        select(Device.site_id, func.max(Device.last_seen).label("at"))
-        .where(
+        # No declaration at all: a declared device or link no scan has seen yet counts.
+        inventory_ok = Site.id.in_(_sites_with(inventory_parts, requirement.min))
+        declared_ok = or_(declared_ok, and_(~declared, inventory_ok))
+    observed_ok = Site.id.in_(_sites_with(_observed(capability, clock), requirement.min))
+    seen = Site.id.in_(
+        select(Device.site_id).where(
             Device.status == DeviceStatus.ACTIVE,
             Device.last_seen >= clock.fresh_since,
             Device.site_id.is_not(None),
         )
-        .group_by(Device.site_id)
-        .subquery("seen")
     )
+    covered = or_(observed_ok, and_(~seen, declared_ok))
+    conflict = and_(seen, ~observed_ok, declared_ok)
+    return covered, conflict
 
 
 def _per_site(
     requirements: Sequence[Requirement], clock: _Clock, scope: list[ColumnElement[bool]]
 ) -> Any:
     """One row per in-scope site: code, name, level, covered (0/1), conflict (0/1)."""
-    seen = _fresh_sites(clock)
-    verdicts = [_verdict(r, clock, seen, i) for i, r in enumerate(requirements)]
-    covered = and_(*(v.covered for v in verdicts))
-    conflict = or_(*(v.conflict for v in verdicts))
-    query = select(
-        Site.id,
-        Site.code,
-        Site.name,
-        Site.level,
-        case((covered, 1), else_=0).label("covered"),
-        case((conflict, 1), else_=0).label("conflict"),
-    ).select_from(Site)
-    query = query.outerjoin(seen, seen.c.site_id == Site.id)
-    for verdict in verdicts:
-        for joined, on in verdict.joins:
-            query = query.outerjoin(joined, on)
-    return query.where(*scope).subquery("per_site")
+    verdicts = [_verdict(r, clock) for r in requirements]
+    covered = and_(*(v[0] for v in verdicts))
+    conflict = or_(*(v[1] for v in verdicts))
+    return (
+        select(
+            Site.id,
+            Site.code,
+            Site.name,
+            Site.level,
+            case((covered, 1), else_=0).label("covered"),
+            case((conflict, 1), else_=0).label("conflict"),
+        )
+        .where(*scope)
+        .subquery("per_site")
+    )
 
 
 def _scope(
