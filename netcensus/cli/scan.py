@@ -33,6 +33,7 @@ from netcensus.cli.common import (
     open_store,
     with_store,
 )
+from netcensus.cli.coverage import snapshot_after_scan
 from netcensus.collectors import scan as scans
 from netcensus.collectors import transfer
 from netcensus.errors import UserError
@@ -198,6 +199,7 @@ def scan(
             "`netcensus scan --resume` continues it"
         )
         _exit_now(130)
+    snapshot_after_scan(store)
     _report(store, scan_id, summary, as_json, f"scan {scan_id}")
 
 

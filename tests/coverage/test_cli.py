@@ -177,3 +177,19 @@ def test_inspection_report_csv_and_html(planner: Path, tmp_path: Path) -> None:
     # Self-contained: nothing fetched from elsewhere, no script of its own.
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "<script" not in html
+
+
+def test_a_scan_refreshes_todays_snapshot_when_targets_exist(planner: Path) -> None:
+    from netcensus.cli.coverage import snapshot_after_scan
+    from netcensus.inventory.models import CoverageSnapshot
+
+    store = open_store()
+    try:
+        snapshot_after_scan(store)
+        with store.session() as s:
+            snapshots = s.scalars(select(CoverageSnapshot)).all()
+        assert {(x.under, x.covered, x.in_scope) for x in snapshots if x.level == "county"} >= {
+            ("44", 1, 3)
+        }
+    finally:
+        store.dispose()
