@@ -91,6 +91,9 @@ from .parameters import Parameters
 from .targets import Requirement, TargetDefinition, load_definitions
 
 FRESH_DAYS = 30
+# Up to this many in-scope sites, evidence is looked up per site; above, whole tables are
+# read once (cheaper than one index lookup per site when the scope is most of the store).
+NARROW_SITES = 2000
 TREND_DAYS = 365
 CODE_LENGTHS = (2, 4, 6, 9, 12)
 STATUSES = ("met", "on-track", "at-risk", "missed")
@@ -456,15 +459,24 @@ def _observed(capability: Capability, clock: _Clock | None) -> list[Select[Any]]
     raise AssertionError(f"no observation rule for {capability}")
 
 
-def _sites_with(parts: list[Select[Any]], minimum: float | None) -> Select[Any]:
-    """The ids of the sites with qualifying evidence (amount at least ``minimum``)."""
-    rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
-    return select(rows.c.site_id).where(
-        rows.c.site_id.is_not(None), _at_least(rows.c.amount, minimum)
-    )
+def _sites_with(
+    parts: list[Select[Any]], minimum: float | None, in_scope: Select[Any] | None
+) -> Select[Any]:
+    """The ids of in-scope sites with qualifying evidence (amount at least ``minimum``).
+
+    The scope goes into each part, so a drill-down reads only its subtree's rows.
+    """
+    scoped = [p.where(_within(p.selected_columns.site_id, in_scope)) for p in parts]
+    rows = (scoped[0] if len(scoped) == 1 else union_all(*scoped)).subquery()
+    return select(rows.c.site_id).where(_at_least(rows.c.amount, minimum))
 
 
-def _latest_declarations(capability: str, clock: _Clock) -> Any:
+def _within(site_id: Any, in_scope: Select[Any] | None) -> ColumnElement[bool]:
+    """Evidence of in-scope sites only, when the scope is narrow (see NARROW_SITES)."""
+    return site_id.is_not(None) if in_scope is None else site_id.in_(in_scope)
+
+
+def _latest_declarations(capability: str, clock: _Clock, in_scope: Select[Any] | None) -> Any:
     """Per site, its latest declaration of ``capability`` (latest day, then latest entry)."""
     return (
         select(
@@ -478,7 +490,11 @@ def _latest_declarations(capability: str, clock: _Clock) -> Any:
             )
             .label("rank"),
         )
-        .where(Declaration.capability == capability, Declaration.declared_at <= clock.day)
+        .where(
+            Declaration.capability == capability,
+            Declaration.declared_at <= clock.day,
+            _within(Declaration.site_id, in_scope),
+        )
         .subquery()
     )
 
@@ -487,7 +503,9 @@ def _at_least(amount: Any, minimum: float | None) -> ColumnElement[bool]:
     return true() if minimum is None else amount >= minimum
 
 
-def _verdict(requirement: Requirement, clock: _Clock) -> tuple[Any, Any]:
+def _verdict(
+    requirement: Requirement, clock: _Clock, in_scope: Select[Any] | None, seen: Any
+) -> tuple[Any, Any]:
     """(covered, conflict) of one requirement, as SQL conditions on ``Site.id``.
 
     Every condition is ``Site.id IN (uncorrelated sub-query)``: both backends compute
@@ -495,8 +513,14 @@ def _verdict(requirement: Requirement, clock: _Clock) -> tuple[Any, Any]:
     index in SQLite), so the plan stays linear even before PostgreSQL has statistics
     for a freshly loaded store, when its join estimates would be off by thousands.
     """
-    latest = _latest_declarations(requirement.capability, clock)
-    declared = Site.id.in_(select(latest.c.site_id).where(latest.c.rank == 1))
+    latest = _latest_declarations(requirement.capability, clock, in_scope)
+    declared = Site.id.in_(
+        select(Declaration.site_id).where(
+            Declaration.capability == requirement.capability,
+            Declaration.declared_at <= clock.day,
+            _within(Declaration.site_id, in_scope),
+        )
+    )
     declared_ok = Site.id.in_(
         select(latest.c.site_id).where(
             latest.c.rank == 1,
@@ -513,26 +537,36 @@ def _verdict(requirement: Requirement, clock: _Clock) -> tuple[Any, Any]:
     inventory_parts = _observed(capability, None)
     if inventory_parts:
         # No declaration at all: a declared device or link no scan has seen yet counts.
-        inventory_ok = Site.id.in_(_sites_with(inventory_parts, requirement.min))
+        inventory_ok = Site.id.in_(_sites_with(inventory_parts, requirement.min, in_scope))
         declared_ok = or_(declared_ok, and_(~declared, inventory_ok))
-    observed_ok = Site.id.in_(_sites_with(_observed(capability, clock), requirement.min))
-    seen = Site.id.in_(
-        select(Device.site_id).where(
-            Device.status == DeviceStatus.ACTIVE,
-            Device.last_seen >= clock.fresh_since,
-            Device.site_id.is_not(None),
-        )
-    )
+    observed_ok = Site.id.in_(_sites_with(_observed(capability, clock), requirement.min, in_scope))
     covered = or_(observed_ok, and_(~seen, declared_ok))
     conflict = and_(seen, ~observed_ok, declared_ok)
     return covered, conflict
 
 
 def _per_site(
-    requirements: Sequence[Requirement], clock: _Clock, scope: list[ColumnElement[bool]]
+    requirements: Sequence[Requirement],
+    clock: _Clock,
+    scope: list[ColumnElement[bool]],
+    *,
+    narrow: bool,
 ) -> Any:
-    """One row per in-scope site: code, name, level, covered (0/1), conflict (0/1)."""
-    verdicts = [_verdict(r, clock) for r in requirements]
+    """One row per in-scope site: code, name, level, covered (0/1), conflict (0/1).
+
+    ``narrow``: read the evidence of the in-scope sites only (index lookups per site, for
+    a drill-down); otherwise each evidence set is one pass over its table (a roll-up).
+    """
+    in_scope = select(Site.id).where(*scope) if narrow else None
+    # Scans saw the site: an active device answered within the window.
+    seen = Site.id.in_(
+        select(Device.site_id).where(
+            Device.status == DeviceStatus.ACTIVE,
+            Device.last_seen >= clock.fresh_since,
+            _within(Device.site_id, in_scope),
+        )
+    )
+    verdicts = [_verdict(r, clock, in_scope, seen) for r in requirements]
     covered = and_(*(v[0] for v in verdicts))
     conflict = or_(*(v[1] for v in verdicts))
     return (
@@ -677,43 +711,59 @@ def _answer(
     session: Session, question: _Question, clock: _Clock, by_child: bool, with_missing: bool
 ) -> list[CoverageRow]:
     scope = _scope(session, question.levels, question.under, question.regions)
-    per_site = _per_site(question.requirements, clock, scope)
-    child_len = _child_length(question.under)
-    child = func.substr(per_site.c.code, 1, child_len) if by_child else literal("")
-    counts = session.execute(
-        select(
-            per_site.c.level,
-            child.label("child"),
-            func.count().label("in_scope"),
-            func.coalesce(func.sum(per_site.c.covered), 0),
-            func.coalesce(func.sum(per_site.c.conflict), 0),
-        ).group_by(per_site.c.level, child)
-    ).all()
-    missing: list[tuple[SiteRef, bool]] = []
+    child_len = _child_length(question.under) if by_child else 0
+    # (level, child code or "") -> [in scope, covered, conflicts]; and the sites not covered.
+    figures: dict[tuple[Level, str], list[int]] = {}
+    missing: dict[tuple[Level, str], list[tuple[SiteRef, bool]]] = defaultdict(list)
+    child = func.substr(Site.code, 1, child_len) if by_child else literal("")
+    for lv, code, in_scope in session.execute(
+        select(Site.level, child, func.count()).where(*scope).group_by(Site.level, child)
+    ):
+        figures[(lv, code)] = [int(in_scope), int(in_scope), 0]
+    narrow = sum(f[0] for f in figures.values()) <= NARROW_SITES
+    per_site = _per_site(question.requirements, clock, scope, narrow=narrow)
     if with_missing:
-        missing = [
-            (SiteRef(code, name, lv.value), bool(conflict))
-            for code, name, lv, conflict in session.execute(
-                select(per_site.c.code, per_site.c.name, per_site.c.level, per_site.c.conflict)
-                .where(per_site.c.covered == 0)
-                .order_by(per_site.c.code)
-            )
-        ]
-    totals: dict[Level, list[int]] = {lv: [0, 0, 0] for lv in question.levels}
-    children: dict[tuple[Level, str], list[int]] = {}
-    for lv, code, in_scope, covered, conflicts in counts:
-        figures = [int(in_scope), int(covered), int(conflicts)]
-        totals[lv] = [a + b for a, b in zip(totals[lv], figures, strict=True)]
-        if by_child:
-            children[(lv, code)] = figures
-    definition = question.target
+        # The sites not covered are listed anyway: count them rather than evaluate twice.
+        for code, name, lv, conflict in session.execute(
+            select(per_site.c.code, per_site.c.name, per_site.c.level, per_site.c.conflict)
+            .where(per_site.c.covered == 0)
+            .order_by(per_site.c.code)
+        ):
+            key = (lv, code[:child_len] if by_child else "")
+            missing[key].append((SiteRef(code, name, lv.value), bool(conflict)))
+            figures[key][1] -= 1
+            figures[key][2] += int(conflict)
+    else:
+        child = func.substr(per_site.c.code, 1, child_len) if by_child else literal("")
+        for lv, code, in_scope, covered, conflicts in session.execute(
+            select(
+                per_site.c.level,
+                child,
+                func.count(),
+                func.coalesce(func.sum(per_site.c.covered), 0),
+                func.coalesce(func.sum(per_site.c.conflict), 0),
+            ).group_by(per_site.c.level, child)
+        ):
+            figures[(lv, code)] = [int(in_scope), int(covered), int(conflicts)]
     rows = []
     for lv in question.levels:
-        rows.append(_row(question, lv, question.under, None, totals[lv], missing))
-        for (child_level, code), figures in sorted(children.items(), key=lambda c: c[0][1]):
-            if child_level == lv and code != question.under:
-                rows.append(_row(question, lv, code, question.under or "", figures, missing))
-    assert definition is None or all(r.target == definition.key for r in rows)
+        keys = sorted(code for level, code in figures if level == lv)
+        total = [sum(figures[(lv, k)][i] for k in keys) for i in range(3)]
+        everything = [site for k in keys for site in missing.get((lv, k), [])]
+        rows.append(_row(question, lv, question.under, None, total, everything))
+        if by_child:
+            for code in keys:
+                if code != question.under:
+                    rows.append(
+                        _row(
+                            question,
+                            lv,
+                            code,
+                            question.under or "",
+                            figures[(lv, code)],
+                            missing.get((lv, code), []),
+                        )
+                    )
     return rows
 
 
@@ -726,11 +776,6 @@ def _row(
     missing: list[tuple[SiteRef, bool]],
 ) -> CoverageRow:
     definition = question.target
-    mine = [
-        (site, conflict)
-        for site, conflict in missing
-        if site.level == level.value and (not under or site.code.startswith(under))
-    ]
     return CoverageRow(
         target=definition.key if definition else None,
         title=definition.title if definition else None,
@@ -744,8 +789,8 @@ def _row(
         threshold=definition.threshold if definition else None,
         deadline=definition.deadline if definition else None,
         parent=parent,
-        missing=[site for site, _ in mine],
-        conflict_sites=[site for site, conflict in mine if conflict],
+        missing=[site for site, _ in missing],
+        conflict_sites=[site for site, conflict in missing if conflict],
     )
 
 
@@ -883,7 +928,7 @@ def site_capabilities(
     )
     states = []
     for name in names:
-        per_site = _per_site([Requirement(name)], clock, [Site.id == site.id])
+        per_site = _per_site([Requirement(name)], clock, [Site.id == site.id], narrow=True)
         covered, conflict = session.execute(select(per_site.c.covered, per_site.c.conflict)).one()
         observed = _observed_evidence(session, name, site.id, clock)
         declared = _declared_evidence(session, name, site.id, clock)

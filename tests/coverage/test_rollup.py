@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from netcensus.compliance import coverage
 from netcensus.compliance.coverage import coverage_rows
 from netcensus.inventory.db import Store
 from netcensus.inventory.divisions import import_divisions
@@ -76,7 +77,16 @@ def _brute_force(store: Store, level: Level, under: str) -> tuple[int, int, int]
     return in_scope, covered, conflicts
 
 
-def test_subtree_equals_brute_force_and_children_add_up(guangdong: Store) -> None:
+@pytest.fixture(params=["narrow", "wide"])
+def evidence_reads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways of reading evidence (per in-scope site, or whole tables) must agree."""
+    monkeypatch.setattr(coverage, "NARROW_SITES", 10**9 if request.param == "narrow" else 0)
+    return str(request.param)
+
+
+def test_subtree_equals_brute_force_and_children_add_up(
+    guangdong: Store, evidence_reads: str
+) -> None:
     with guangdong.session() as s:
         result = coverage_rows(
             s, capability="lan", level="county", under="44", by_child=True, as_of=NOW
@@ -103,7 +113,7 @@ def test_subtree_equals_brute_force_and_children_add_up(guangdong: Store) -> Non
     assert top.in_scope > 50 and 0 < top.covered < top.in_scope and top.conflicts > 0
 
 
-def test_township_drill_down_matches_brute_force(guangdong: Store) -> None:
+def test_township_drill_down_matches_brute_force(guangdong: Store, evidence_reads: str) -> None:
     with guangdong.session() as s:
         rows = coverage_rows(
             s, capability="lan", level="township", under="4402", by_child=True, as_of=NOW
