@@ -93,13 +93,28 @@ def generate(store: Store, townships_per_county: int, seed: int = 2010) -> dict[
     sites: list[dict[str, Any]] = []
     for row in divisions:
         level = Level.from_division(row["level"])
-        sites.append({"code": row["code"], "name": row["name"], "level": level,
-                      "parent_code": row["parent"], "declared": True, "attributes": {}})  # fmt: skip
+        sites.append(
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "level": level,
+                "parent_code": row["parent"],
+                "declared": True,
+                "attributes": {},
+            }
+        )
         if level is Level.COUNTY:
             for n in range(1, townships_per_county + 1):
-                sites.append({"code": f"{row['code']}{n:03d}", "name": f"{row['name']}第{n}镇",
-                              "level": Level.TOWNSHIP, "parent_code": row["code"],
-                              "declared": True, "attributes": {}})  # fmt: skip
+                sites.append(
+                    {
+                        "code": f"{row['code']}{n:03d}",
+                        "name": f"{row['name']}第{n}镇",
+                        "level": Level.TOWNSHIP,
+                        "parent_code": row["code"],
+                        "declared": True,
+                        "attributes": {},
+                    }
+                )
     with store.transaction() as s:
         s.execute(insert(Site), sites)
         ids = dict(s.execute(select(Site.code, Site.id)).all())
@@ -113,15 +128,32 @@ def generate(store: Store, townships_per_county: int, seed: int = 2010) -> dict[
         return NOW - dt.timedelta(days=rng.uniform(40, 200)) if roll < 0.95 else None
 
     def device(code: str, role: DeviceRole) -> None:
-        devices.append({"name": f"d{len(devices)}", "site_id": ids[code], "role": role,
-                        "last_seen": seen(), "managed": True, "tags": [], "attributes": {}})  # fmt: skip
+        devices.append(
+            {
+                "name": f"d{len(devices)}",
+                "site_id": ids[code],
+                "role": role,
+                "last_seen": seen(),
+                "managed": True,
+                "tags": [],
+                "attributes": {},
+            }
+        )
 
     def declare(code: str, capability: str, value: Any) -> None:
         holds, amount = read_declared_value(value)
-        declarations.append({"site_id": ids[code], "capability": capability, "value": value,
-                             "declared_by": "bench", "note": None, "holds": holds,
-                             "amount": amount,
-                             "declared_at": dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(2000))})  # fmt: skip
+        declarations.append(
+            {
+                "site_id": ids[code],
+                "capability": capability,
+                "value": value,
+                "declared_by": "bench",
+                "note": None,
+                "holds": holds,
+                "amount": amount,
+                "declared_at": dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(2000)),
+            }
+        )
 
     for site in sites:
         code, level = site["code"], site["level"]
@@ -161,12 +193,26 @@ def generate(store: Store, townships_per_county: int, seed: int = 2010) -> dict[
             [{"device_id": d, "name": "Gi0/0/0", "addresses": [], "vlans": []} for d, _ in routers],
         )
         interfaces = dict(s.execute(select(Interface.device_id, Interface.id)).all())
-        s.execute(insert(Link), [{"a_interface_id": interfaces[d], "kind": LinkKind.INTERNET,
-                                  "bandwidth": rng.choice([2, 4, 10, 20, 100]) * 10**6,
-                                  "last_seen": last, "remote_capabilities": [], "evidence": ["lldp"]}
-                                 for d, last in routers])  # fmt: skip
-    return {"sites": len(sites), "devices": len(devices), "declarations": len(declarations),
-            "internet links": len(routers)}  # fmt: skip
+        s.execute(
+            insert(Link),
+            [
+                {
+                    "a_interface_id": interfaces[d],
+                    "kind": LinkKind.INTERNET,
+                    "bandwidth": rng.choice([2, 4, 10, 20, 100]) * 10**6,
+                    "last_seen": last,
+                    "remote_capabilities": [],
+                    "evidence": ["lldp"],
+                }
+                for d, last in routers
+            ],
+        )
+    return {
+        "sites": len(sites),
+        "devices": len(devices),
+        "declarations": len(declarations),
+        "internet links": len(routers),
+    }
 
 
 # --- baseline: ORM objects and a loop per site ----------------------------------------------
@@ -329,9 +375,11 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load {os.getloadavg()[0]:.2f}"
+    )
     for backend in backends:
         result = run(backend, args.townships, not args.no_baseline)
         print(json.dumps(result, ensure_ascii=False))
@@ -339,9 +387,12 @@ def main() -> None:
         ratio = (
             f", {result['ratio']}x faster than the per-site baseline" if "ratio" in result else ""
         )
-        print(f"{backend}: roll-up {result['rollup_s']} s (goal 2 s), drill-down "
-              f"{result['drilldown_s'] * 1000:.0f} ms (goal 200 ms){ratio}: "
-              f"{'within goals' if ok else 'OVER GOAL'}", file=sys.stderr)  # fmt: skip
+        print(
+            f"{backend}: roll-up {result['rollup_s']} s (goal 2 s), drill-down "
+            f"{result['drilldown_s'] * 1000:.0f} ms (goal 200 ms){ratio}: "
+            f"{'within goals' if ok else 'OVER GOAL'}",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":
