@@ -35,13 +35,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "coverage": (
         "netcensus.cli.coverage",
         "coverage",
-        "Coverage of the build-out targets by level and division; snapshots and trend.",
+        "Coverage of the targets by level and division; trend.",
     ),
     "targets": ("netcensus.cli.coverage", "targets", "Load, list and show build-out targets."),
     "declare": (
         "netcensus.cli.coverage",
         "declare",
-        "Declare a site's capability no collector can see (hotline, website, staff).",
+        "Declare what collectors cannot see (hotline, website, staff).",
     ),
     "inventory": (
         "netcensus.cli.inventory",
