@@ -47,6 +47,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    delete,
     false,
     func,
     literal,
@@ -657,7 +658,8 @@ def coverage_rows(
     questions = _questions(session, target, wanted_level, under, capability, min_value)
     rows: list[CoverageRow] = []
     for question in questions:
-        rows += _answer(session, question, clock, by_child, with_missing)
+        child_len = _child_length(question.under) if by_child else 0
+        rows += _answer(session, question, clock, child_len, with_missing)
     _name_unders(session, rows)
     _add_forecasts(session, rows, clock)
     return CoverageResult(clock.as_of, rows)
@@ -708,10 +710,12 @@ def _levels_present(session: Session, under: str | None) -> tuple[Level, ...]:
 
 
 def _answer(
-    session: Session, question: _Question, clock: _Clock, by_child: bool, with_missing: bool
+    session: Session, question: _Question, clock: _Clock, child_len: int, with_missing: bool
 ) -> list[CoverageRow]:
+    """Rows of one question: per level, and per child division (codes cut to ``child_len``
+    digits) unless ``child_len`` is 0."""
+    by_child = child_len > 0
     scope = _scope(session, question.levels, question.under, question.regions)
-    child_len = _child_length(question.under) if by_child else 0
     # (level, child code or "") -> [in scope, covered, conflicts]; and the sites not covered.
     figures: dict[tuple[Level, str], list[int]] = {}
     missing: dict[tuple[Level, str], list[tuple[SiteRef, bool]]] = defaultdict(list)
@@ -838,24 +842,13 @@ def take_snapshot(session: Session, as_of: dt.datetime | None = None) -> int:
     Returns the number of rows written. Taking it again the same day replaces that day.
     """
     clock = _Clock.at(as_of)
-    result = coverage_rows(session, by_child=True, as_of=clock.as_of, with_missing=False)
-    rows = list(result.rows)
-    # Grandchildren too, so a drill-down one step further still has a trend.
-    for row in [r for r in result.rows if r.parent is not None]:
-        rows += [
-            r
-            for r in coverage_rows(
-                session,
-                target=row.target,
-                level=row.level,
-                under=row.under,
-                by_child=True,
-                as_of=clock.as_of,
-                with_missing=False,
-            ).rows
-            if r.parent is not None
-        ]
-    session.query(CoverageSnapshot).filter(CoverageSnapshot.taken_on == clock.day).delete()
+    rows: list[CoverageRow] = []
+    for question in _questions(session, None, None, None, None, None):
+        children = _child_length(question.under)
+        # The scope, its children, and their children (one grouped query each).
+        for child_len in (children, _child_length("0" * children)):
+            rows += _answer(session, question, clock, child_len, with_missing=False)
+    session.execute(delete(CoverageSnapshot).where(CoverageSnapshot.taken_on == clock.day))
     seen: set[tuple[str, str, str]] = set()
     for row in rows:
         key = (str(row.target), row.level, row.under or "")
