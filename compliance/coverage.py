@@ -616,15 +616,15 @@ def _child_length(under: str | None) -> int:
     return longer[0] if longer else len(under)
 
 
-def _narrow(target_under: str | None, asked: str | None) -> str | None | bool:
-    """The deeper of two subtrees, or False when they do not overlap."""
+def _narrow(target_under: str | None, asked: str | None) -> tuple[bool, str | None]:
+    """(whether the two subtrees overlap, the deeper one)."""
     if not asked:
-        return target_under
+        return True, target_under
     if not target_under or asked.startswith(target_under):
-        return asked
+        return True, asked
     if target_under.startswith(asked):
-        return target_under
-    return False
+        return True, target_under
+    return False, None
 
 
 @dataclass(frozen=True)
@@ -688,15 +688,11 @@ def _questions(
         )
     questions = []
     for definition in definitions:
-        scope = _narrow(definition.under, under)
-        if scope is False:
-            continue
+        overlap, scope = _narrow(definition.under, under)
         levels = tuple(lv for lv in definition.levels if level is None or lv == level)
-        if levels:
+        if overlap and levels:
             questions.append(
-                _Question(
-                    definition, definition.requirements, levels, scope or None, definition.regions
-                )  # type: ignore[arg-type]
+                _Question(definition, definition.requirements, levels, scope, definition.regions)
             )
     return questions
 
@@ -800,7 +796,10 @@ def _row(
 
 def _name_unders(session: Session, rows: list[CoverageRow]) -> None:
     codes = {r.under for r in rows if r.under}
-    names = dict(session.execute(select(Site.code, Site.name).where(Site.code.in_(codes))).all())
+    names: dict[str, str] = {
+        code: name
+        for code, name in session.execute(select(Site.code, Site.name).where(Site.code.in_(codes)))
+    }
     for row in rows:
         row.under_name = names.get(row.under) if row.under else None
 

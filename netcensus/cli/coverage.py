@@ -12,7 +12,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from netcensus.cli.common import console, emit, emit_json, json_option, with_store
+from netcensus.cli.common import console, emit, emit_json, json_option, open_store, with_store
 from netcensus.compliance import coverage as cov
 from netcensus.compliance.coverage_report import inspection_report, render_csv, render_html
 from netcensus.compliance.targets import load_definitions, load_targets
@@ -89,7 +89,6 @@ def coverage(
     _show_coverage(target, capability, level, under, _amount(min_value), by_child, as_of, as_json)
 
 
-@with_store
 def _show_coverage(
     target: str | None,
     capability: str | None,
@@ -99,17 +98,37 @@ def _show_coverage(
     by_child: bool,
     as_of: dt.datetime | None,
     as_json: bool,
-    store: Store,
 ) -> None:
     if min_value is not None and capability is None:
         raise UserError("--min goes with --capability (a target file says its own min)")
+    store = open_store()
+    try:
+        result = _coverage(store, target, capability, level, under, min_value, by_child, as_of)
+    finally:
+        store.dispose()
+    if as_json:
+        emit_json(result.as_json())
+        return
+    _print_rows(result)
+
+
+def _coverage(
+    store: Store,
+    target: str | None,
+    capability: str | None,
+    level: str | None,
+    under: str | None,
+    min_value: float | None,
+    by_child: bool,
+    as_of: dt.datetime | None,
+) -> cov.CoverageResult:
     with store.session() as session:
         if target is None and capability is None and not load_definitions(session):
             raise UserError(
                 "no targets loaded: load a target file with `netcensus targets load FILE`, "
                 "or ask about one capability with --capability NAME"
             )
-        result = cov.coverage_rows(
+        return cov.coverage_rows(
             session,
             target=target,
             level=level,
@@ -119,10 +138,6 @@ def _show_coverage(
             capability=capability,
             min_value=min_value,
         )
-    if as_json:
-        emit_json(result.as_json())
-        return
-    _print_rows(result)
 
 
 def _print_rows(result: cov.CoverageResult) -> None:
@@ -200,26 +215,30 @@ def trend_command(target: str, level: str, under: str | None, as_json: bool, sto
         points = cov.trend(session, target, level, under)
         rows = cov.coverage_rows(session, target=target, level=level, under=under).rows
     current = next((r for r in rows if r.parent is None), None)
-    data = {
-        "target": target,
-        "level": level,
-        "under": current.under if current else under,
-        "points": [
-            {
-                "day": p.day.isoformat(),
-                "in_scope": p.in_scope,
-                "covered": p.covered,
-                "conflicts": p.conflicts,
-                "ratio": None if p.ratio is None else round(p.ratio, 3),
-            }
-            for p in points
-        ],
-        "forecast": cov.as_plain(current.forecast) if current and current.forecast else None,
-    }
+    history = [
+        {
+            "day": p.day.isoformat(),
+            "in_scope": p.in_scope,
+            "covered": p.covered,
+            "conflicts": p.conflicts,
+            "ratio": None if p.ratio is None else round(p.ratio, 3),
+        }
+        for p in points
+    ]
     if as_json:
-        emit_json(data)
+        emit_json(
+            {
+                "target": target,
+                "level": level,
+                "under": current.under if current else under,
+                "points": history,
+                "forecast": cov.as_plain(current.forecast)
+                if current and current.forecast
+                else None,
+            }
+        )
         return
-    emit(data["points"], ["day", "in_scope", "covered", "conflicts", "ratio"], as_json=False,
+    emit(history, ["day", "in_scope", "covered", "conflicts", "ratio"], as_json=False,
          title=f"{target} {level}")  # fmt: skip
     if current and current.forecast:
         f = current.forecast
