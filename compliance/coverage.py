@@ -505,9 +505,10 @@ def _at_least(amount: Any, minimum: float | None) -> ColumnElement[bool]:
 
 
 def _verdict(
-    requirement: Requirement, clock: _Clock, in_scope: Select[Any] | None, seen: Any
-) -> tuple[Any, Any]:
-    """(covered, conflict) of one requirement, as SQL conditions on ``Site.id``.
+    requirement: Requirement, clock: _Clock, in_scope: Select[Any] | None
+) -> tuple[Any, Any | None]:
+    """(declared_ok, observed_ok or None when scans cannot see it) of one requirement,
+    as SQL conditions on ``Site.id``.
 
     Every condition is ``Site.id IN (uncorrelated sub-query)``: both backends compute
     each set once and probe it per site (a hashed sub-plan in PostgreSQL, an ephemeral
@@ -534,16 +535,14 @@ def _verdict(
     except ValueError:
         capability = None
     if capability is None or not capability.observed:
-        return declared_ok, false()
+        return declared_ok, None
     inventory_parts = _observed(capability, None)
     if inventory_parts:
         # No declaration at all: a declared device or link no scan has seen yet counts.
         inventory_ok = Site.id.in_(_sites_with(inventory_parts, requirement.min, in_scope))
         declared_ok = or_(declared_ok, and_(~declared, inventory_ok))
     observed_ok = Site.id.in_(_sites_with(_observed(capability, clock), requirement.min, in_scope))
-    covered = or_(observed_ok, and_(~seen, declared_ok))
-    conflict = and_(seen, ~observed_ok, declared_ok)
-    return covered, conflict
+    return declared_ok, observed_ok
 
 
 def _per_site(
@@ -567,21 +566,45 @@ def _per_site(
             _within(Device.site_id, in_scope),
         )
     )
-    verdicts = [_verdict(r, clock, in_scope, seen) for r in requirements]
-    covered = and_(*(v[0] for v in verdicts))
-    conflict = or_(*(v[1] for v in verdicts))
-    return (
-        select(
-            Site.id,
-            Site.code,
-            Site.name,
-            Site.level,
-            case((covered, 1), else_=0).label("covered"),
-            case((conflict, 1), else_=0).label("conflict"),
-        )
+    # Each set membership is evaluated once per site into a flag column (a condition
+    # used twice would be a second sub-plan), then the flags are combined.
+    flags: list[Any] = [_flag(seen, "seen")]
+    names: list[tuple[str, str | None]] = []
+    for index, requirement in enumerate(requirements):
+        declared_ok, observed_ok = _verdict(requirement, clock, in_scope)
+        flags.append(_flag(declared_ok, f"d{index}"))
+        if observed_ok is not None:
+            flags.append(_flag(observed_ok, f"o{index}"))
+        names.append((f"d{index}", f"o{index}" if observed_ok is not None else None))
+    inner = (
+        select(Site.id, Site.code, Site.name, Site.level, *flags)
         .where(*scope)
-        .subquery("per_site")
+        .cte("flags")
+        .prefix_with("MATERIALIZED")
     )
+    covered, conflict = [], []
+    for declared_name, observed_name in names:
+        declared_ok = inner.c[declared_name] == 1
+        if observed_name is None:
+            covered.append(declared_ok)
+            continue
+        observed_ok = inner.c[observed_name] == 1
+        covered.append(or_(observed_ok, and_(inner.c.seen == 0, declared_ok)))
+        conflict.append(and_(inner.c.seen == 1, ~observed_ok, declared_ok))
+    return select(
+        inner.c.id,
+        inner.c.code,
+        inner.c.name,
+        inner.c.level,
+        case((and_(*covered), 1), else_=0).label("covered"),
+        case((or_(*conflict), 1), else_=0).label("conflict")
+        if conflict
+        else literal(0).label("conflict"),
+    ).subquery("per_site")
+
+
+def _flag(condition: Any, name: str) -> Any:
+    return case((condition, 1), else_=0).label(name)
 
 
 def _scope(
