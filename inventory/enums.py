@@ -199,3 +199,52 @@ class PlaybookStatus(StrEnum):
     TIMEOUT = "timeout"
     CANCELED = "canceled"
     ERROR = "error"  # ansible-runner could not start the run
+
+
+class Capability(StrEnum):
+    """The built-in capability vocabulary of coverage (docs/coverage.md).
+
+    Observed ones are derived from what scans saw (and may also be declared); the rest
+    are declared only. A deployment adds declared keys in a target file's
+    ``capabilities:`` section (stored as CapabilityDefinition rows).
+    """
+
+    LAN = "lan"
+    INTERNET = "internet"
+    WAN = "wan"
+    INTRANET = "intranet"
+    EXTRANET = "extranet"
+    SATELLITE = "satellite"
+    VIDEO_CONFERENCE = "video-conference"
+    BACKUP_FRESH = "backup-fresh"
+    MLPS_COMPLIANT = "mlps-compliant"
+    WEBSITE = "website"
+    HOTLINE = "hotline"
+    UNIFIED_SOFTWARE = "unified-software"
+    OA = "oa"
+    ONLINE_APPROVAL = "online-approval"
+    DR_COPY = "dr-copy"
+    STAFF_TECHNICAL = "staff-technical"
+    STAFF = "staff"
+    STAFF_COMPUTER_LITERATE = "staff-computer-literate"
+    PCS = "pcs"
+
+    @property
+    def observed(self) -> bool:
+        """Whether scans can see it (then a fresh observation beats any declaration)."""
+        return self in _OBSERVED_CAPABILITIES
+
+
+_OBSERVED_CAPABILITIES = frozenset(
+    {
+        Capability.LAN,
+        Capability.INTERNET,
+        Capability.WAN,
+        Capability.INTRANET,
+        Capability.EXTRANET,
+        Capability.SATELLITE,
+        Capability.VIDEO_CONFERENCE,
+        Capability.BACKUP_FRESH,
+        Capability.MLPS_COMPLIANT,
+    }
+)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from netcensus.errors import InventoryError
 
+from .capabilities import known_capabilities, unknown_capability
 from .enums import CredentialKind, DeviceStatus
 from .models import Credential, Device, Site
 from .schema import (
@@ -394,6 +395,11 @@ def check_references(inventory: Inventory, session: Session) -> list[str]:
                 )
             elif device.status is DeviceStatus.DECOMMISSIONED:
                 problems.append(entry.problem(*ref.sub, message=_decommissioned(ref.key)))
+    if inventory.declarations:
+        capabilities = known_capabilities(session)
+        for entry in inventory.declarations:
+            if message := unknown_capability(entry.spec.capability, capabilities):  # type: ignore[assignment]
+                problems.append(entry.problem("capability", message=message))
     return problems
 
 

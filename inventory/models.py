@@ -45,6 +45,7 @@ from .enums import (
     Verdict,
     ZoneKind,
 )
+from .schema import _bandwidth
 
 # Constraint names are explicit so Alembic migrations behave the same on SQLite and PostgreSQL.
 NAMING = {
@@ -103,6 +104,8 @@ class Site(Base):
     """An office, identified by its official division code (44, 4401, 440103, 440103001)."""
 
     __tablename__ = "sites"
+    # Coverage counts declared offices of one level in a code range: one index serves it.
+    __table_args__ = (Index("ix_sites_declared_level_code", "declared", "level", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Hierarchy queries are range scans on this index: "under 4401" is code >= '4401' AND < '4402'.
@@ -360,11 +363,54 @@ class ScanResult(Base):
     scan: Mapped[Scan] = relationship(back_populates="results")
 
 
+def read_declared_value(value: Any) -> tuple[bool, float | None]:
+    """What a declared value asserts: whether the capability is there, and its amount.
+
+    ``true``, a positive number, a URL or a phone number assert it; ``false``, ``0``,
+    ``no`` or nothing retract it. Numbers and bandwidths (``100M``) give the amount that
+    a target's ``min`` is compared with.
+
+    >>> read_declared_value("12349"), read_declared_value("100M"), read_declared_value("no")
+    ((True, 12349.0), (True, 100000000.0), (False, None))
+    >>> read_declared_value(3), read_declared_value(False), read_declared_value("http://mz.gd.gov.cn")
+    ((True, 3.0), (False, None), (True, None))
+    """
+    if value is None or isinstance(value, bool):
+        return bool(value), None
+    if isinstance(value, int | float):
+        return value > 0, float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() in _DECLARED_NO:
+            return False, None
+        try:
+            amount = float(_bandwidth(text))  # type: ignore[arg-type]
+        except ValueError:
+            return True, None
+        return amount > 0, amount
+    return bool(value), None
+
+
+_DECLARED_NO = {"", "no", "false", "none", "n", "0", "否", "无", "没有"}
+
+
+def _declared_holds(context: Any) -> bool:
+    return read_declared_value(context.get_current_parameters()["value"])[0]
+
+
+def _declared_amount(context: Any) -> float | None:
+    return read_declared_value(context.get_current_parameters()["value"])[1]
+
+
 class Declaration(Base):
     """A fact no collector can see (hotline, website, staff count), with who and when."""
 
     __tablename__ = "declarations"
-    __table_args__ = (Index("ix_declarations_site_capability", "site_id", "capability"),)
+    __table_args__ = (
+        Index("ix_declarations_site_capability", "site_id", "capability"),
+        # Coverage picks the latest declaration per site for one capability.
+        Index("ix_declarations_capability_site_at", "capability", "site_id", "declared_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
@@ -373,6 +419,10 @@ class Declaration(Base):
     declared_by: Mapped[str] = mapped_column(String(64))
     declared_at: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
+    # The reading of ``value`` (read_declared_value), kept so coverage can count in SQL.
+    # Filled on insert by whichever writer adds the row (inventory load, `declare`, the API).
+    holds: Mapped[bool] = mapped_column(Boolean, default=_declared_holds)
+    amount: Mapped[float | None] = mapped_column(Float, default=_declared_amount)
 
     site: Mapped[Site] = relationship()
 
@@ -393,6 +443,10 @@ class Target(Base):
     threshold: Mapped[float] = mapped_column(Float, default=1.0)
     deadline: Mapped[dt.date] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(Text)
+    # For "all of" targets (the "five ones"): [{"capability": ..., "min": ...}, ...];
+    # empty when the target is the single ``capability`` with ``min_value``.
+    all_of: Mapped[list[Any]] = mapped_column(default=list)
+    loaded_from: Mapped[str | None] = mapped_column(String(512))  # file:line of the definition
 
 
 class Finding(Base):
@@ -607,3 +661,39 @@ class PlaybookEvent(Base):
     changed: Mapped[bool] = mapped_column(Boolean, default=False)
     failed: Mapped[bool] = mapped_column(Boolean, default=False)
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class CapabilityDefinition(Base):
+    """A declared capability a deployment adds to the built-in vocabulary (from target files)."""
+
+    __tablename__ = "capability_definitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(256))
+    description: Mapped[str | None] = mapped_column(Text)
+    loaded_from: Mapped[str | None] = mapped_column(String(512))
+
+
+class CoverageSnapshot(Base):
+    """One day's coverage of one target at one level in one division subtree (the trend).
+
+    Derived: rebuilt by `netcensus coverage snapshot`; one row per day and key, so taking
+    a snapshot twice a day keeps the later figures. ``under`` is "" for the whole store.
+    """
+
+    __tablename__ = "coverage_snapshots"
+    __table_args__ = (
+        UniqueConstraint("target_key", "level", "under", "taken_on"),
+        Index("ix_coverage_snapshots_taken_on", "taken_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_key: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(32))
+    under: Mapped[str] = mapped_column(String(12))
+    taken_on: Mapped[dt.date] = mapped_column(Date)
+    taken_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    in_scope: Mapped[int] = mapped_column(Integer)
+    covered: Mapped[int] = mapped_column(Integer)
+    conflicts: Mapped[int] = mapped_column(Integer)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from netcensus.collectors import scan as scans
 from netcensus.compliance import check as compliance_check
+from netcensus.compliance import coverage
 from netcensus.inventory import pollers
 from netcensus.inventory.db import Store
 from netcensus.inventory.models import Scan
@@ -39,7 +40,8 @@ def run_job(store: Store, schedule: pollers.ScheduleRow, *, distributed: bool) -
         report = compliance_check.run_check(store, site_code=schedule.site_code, actor=ACTOR)
         return f"checked {report.devices} device(s): {report.failures} failing"
     if schedule.action == "snapshot":
-        return "coverage snapshots are not available in this version"
+        taken = coverage.snapshot_if_targets(store)
+        return "coverage snapshot taken" if taken else "no targets loaded: nothing to snapshot"
     methods = _methods(schedule)
     if distributed:
         from netcensus import distributed as celery_side
@@ -59,7 +61,9 @@ def run_job(store: Store, schedule: pollers.ScheduleRow, *, distributed: bool) -
 
 
 def after_scan(store: Store, scan_id: int) -> None:
-    """What follows a completed scan that asked for it: the check of its subtree."""
+    """What follows a completed scan: the day's coverage snapshot, and the check of its subtree
+    when the scan asked for it (scheduled scans do)."""
+    coverage.snapshot_if_targets(store)
     with store.session() as session:
         scan = session.get(Scan, scan_id)
         if scan is None or not (scan.scope or {}).get("then_check"):

@@ -52,6 +52,17 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "ansible_inventory",
         "The store as an Ansible dynamic inventory (JSON).",
     ),
+    "coverage": (
+        "netcensus.cli.coverage",
+        "coverage",
+        "Coverage of the targets by level and division; trend.",
+    ),
+    "targets": ("netcensus.cli.coverage", "targets", "Load, list and show build-out targets."),
+    "declare": (
+        "netcensus.cli.coverage",
+        "declare",
+        "Declare what collectors cannot see (hotline, website, staff).",
+    ),
     "inventory": (
         "netcensus.cli.inventory",
         "inventory",

@@ -36,6 +36,7 @@ from netcensus.cli.common import (
 )
 from netcensus.collectors import scan as scans
 from netcensus.collectors import transfer
+from netcensus.compliance import coverage
 from netcensus.errors import UserError
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import Outcome
@@ -208,6 +209,7 @@ def scan(
             "`netcensus scan --resume` continues it"
         )
         _exit_now(130)
+    coverage.snapshot_if_targets(store)
     _report(store, scan_id, summary, as_json, f"scan {scan_id}")
 
 

@@ -25,8 +25,10 @@ from netcensus.inventory.enums import (
 from netcensus.inventory.models import (
     AuditEvent,
     Base,
+    CapabilityDefinition,
     ConfigBlob,
     ConfigVersion,
+    CoverageSnapshot,
     Credential,
     Declaration,
     Device,
@@ -327,8 +329,47 @@ def test_every_table_is_exercised() -> None:
         "playbook_runs",  # test_playbook_runs_round_trip
         "playbook_host_results",
         "playbook_events",
+        "capability_definitions",
+        "coverage_snapshots",
     }
     assert set(Base.metadata.tables) == covered
+
+
+def test_coverage_tables_round_trip(store: Store) -> None:
+    with store.transaction() as s:
+        site = Site(code="44", name="广东省", level=Level.PROVINCIAL, declared=True)
+        s.add_all(
+            [
+                site,
+                Declaration(
+                    site=site,
+                    capability="internet",
+                    value="100M",
+                    declared_by="陈静",
+                    declared_at=dt.date(2024, 3, 1),
+                ),
+                CapabilityDefinition(
+                    key="business-system", title="业务系统", loaded_from="t.yaml:3"
+                ),
+                CoverageSnapshot(
+                    target_key="county-lan-2015",
+                    level="county",
+                    under="44",
+                    taken_on=dt.date(2024, 3, 1),
+                    in_scope=124,
+                    covered=117,
+                    conflicts=2,
+                ),
+            ]
+        )
+    with store.session() as s:
+        declaration = s.scalars(select(Declaration)).one()
+        # The reading of the value is stored with it, so coverage can compare in SQL.
+        assert (declaration.holds, declaration.amount) == (True, 100_000_000.0)
+        assert s.scalars(select(CapabilityDefinition)).one().key == "business-system"
+        snapshot = s.scalars(select(CoverageSnapshot)).one()
+        assert (snapshot.in_scope, snapshot.covered, snapshot.conflicts) == (124, 117, 2)
+        assert snapshot.taken_at.tzinfo is not None
 
 
 def test_enum_columns_reject_unknown_values(store: Store) -> None:
