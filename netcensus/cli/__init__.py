@@ -61,7 +61,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "declare": (
         "netcensus.cli.coverage",
         "declare",
-        "Declare what collectors cannot see (hotline, website, staff).",
+        "Declare what scans cannot see (hotline, website, staff).",
     ),
     "inventory": (
         "netcensus.cli.inventory",
