@@ -32,6 +32,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "waive": ("netcensus.cli.compliance", "waive", "Accept a finding's risk until a date."),
     "rules": ("netcensus.cli.compliance", "rules", "List and show compliance rules."),
     "report": ("netcensus.cli.report", "report", "Inspection and assessor reports."),
+    "metrics": (
+        "netcensus.cli.metrics",
+        "metrics",
+        "Serve or print Prometheus metrics computed from the store.",
+    ),
     "inventory": (
         "netcensus.cli.inventory",
         "inventory",
