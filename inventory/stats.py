@@ -351,5 +351,5 @@ def last_scan_completions(session: Session) -> list[ScanCompletion]:
     return [
         ScanCompletion(zone or ALL_ZONES, source or NONE, finished)
         for zone, source, finished in rows
+        if finished is not None  # the WHERE says so; the type of max() cannot
     ]
-

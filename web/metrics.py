@@ -62,7 +62,7 @@ def _buckets(
     bounds: Sequence[float], le_counts: Sequence[int], total: int
 ) -> list[tuple[str, float]]:
     pairs = zip(bounds, le_counts, strict=True)
-    return [(floatToGoString(b), c) for b, c in pairs] + [("+Inf", total)]
+    return [(floatToGoString(b), float(c)) for b, c in pairs] + [("+Inf", float(total))]
 
 
 class StoreCollector(Collector):
