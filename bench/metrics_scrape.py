@@ -12,6 +12,7 @@ with a result per device and method (400,000 rows). Then measures, best of ``--r
 
     .venv/bin/python bench/metrics_scrape.py [--backend sqlite|postgresql|both]
         [--devices 200000] [--sites 45000] [--findings 1000000] [--rounds 5]
+    .venv/bin/python bench/metrics_scrape.py --url URL    # measure an existing store as is
 """
 
 from __future__ import annotations
@@ -83,42 +84,54 @@ def best(rounds: int, work: Callable[[], object]) -> tuple[float, float]:
     return times[0], min(times)
 
 
-def run(backend: str, shape: Shape, rounds: int) -> dict[str, float]:
+@contextmanager
+def generated(backend: str, shape: Shape) -> Iterator[tuple[str, float]]:
+    """A populated store's URL and the seconds generating it took."""
     opener = sqlite_url if backend == "sqlite" else postgresql_url
     with opener() as url:
         engine = make_engine(url)
         upgrade(engine)
         started = time.perf_counter()
         populate(engine, shape, utcnow())
-        if backend == "postgresql":
-            with engine.connect() as conn:
-                conn.execute(text("ANALYZE"))
-                conn.commit()
-        else:
-            with engine.connect() as conn:
-                conn.execute(text("ANALYZE"))
-        generated = time.perf_counter() - started
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
         engine.dispose()
-        store = Store(url)
-        registry = registry_for(store, Policy(cache_seconds=0))
-        size = len(generate_latest(registry))
+        yield url, time.perf_counter() - started
 
-        def baseline() -> None:
-            with store.session() as session:
-                for table in TABLES:
-                    session.scalar(select(func.count()).select_from(table))
 
-        base_first, base_best = best(rounds, baseline)
-        ours_first, ours_best = best(rounds, lambda: generate_latest(registry))
-        store.dispose()
+def measure(url: str, rounds: int) -> dict[str, float]:
+    store = Store(url)
+    registry = registry_for(store, Policy(cache_seconds=0))
+    size = len(generate_latest(registry))
+
+    def baseline() -> None:
+        with store.session() as session:
+            for table in TABLES:
+                session.scalar(select(func.count()).select_from(table))
+
+    base_first, base_best = best(rounds, baseline)
+    ours_first, ours_best = best(rounds, lambda: generate_latest(registry))
+    store.dispose()
     return {
-        "generated_s": generated,
         "baseline_first": base_first,
         "baseline_best": base_best,
         "ours_first": ours_first,
         "ours_best": ours_best,
         "bytes": size,
     }
+
+
+def report(name: str, r: dict[str, float]) -> None:
+    print(
+        f"{name:10} scrape {r['bytes']:,} bytes\n"
+        f"{'':10} baseline count(*) x{len(TABLES)}: first {r['baseline_first']:.3f} s, "
+        f"best {r['baseline_best']:.3f} s\n"
+        f"{'':10} netcensus /metrics:      first {r['ours_first']:.3f} s, "
+        f"best {r['ours_best']:.3f} s\n"
+        f"{'':10} ratio (best): {r['ours_best'] / r['baseline_best']:.2f}x; "
+        f"under 1 s: {'yes' if r['ours_best'] < 1 else 'NO'}"
+    )
 
 
 def main() -> None:
@@ -128,26 +141,22 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=45_000)
     parser.add_argument("--findings", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--url", help="Measure this existing store instead of generating one.")
     args = parser.parse_args()
-    shape = Shape(sites=args.sites, devices=args.devices, findings=args.findings)
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"load {os.getloadavg()[0]:.2f}"
     )
+    if args.url:
+        report("store", measure(args.url, args.rounds))
+        return
+    shape = Shape(sites=args.sites, devices=args.devices, findings=args.findings)
     print(f"store: {shape.sites:,} sites, {shape.devices:,} devices, {shape.findings:,} findings")
-    for backend in backends:
-        r = run(backend, shape, args.rounds)
-        print(
-            f"{backend:10} generated in {r['generated_s']:.0f} s; scrape {r['bytes']:,} bytes\n"
-            f"{'':10} baseline count(*) x{len(TABLES)}: first {r['baseline_first']:.3f} s, "
-            f"best {r['baseline_best']:.3f} s\n"
-            f"{'':10} netcensus /metrics:      first {r['ours_first']:.3f} s, "
-            f"best {r['ours_best']:.3f} s\n"
-            f"{'':10} ratio (best): {r['ours_best'] / r['baseline_best']:.2f}x; "
-            f"under 1 s: {'yes' if r['ours_best'] < 1 else 'NO'}"
-        )
+    for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
+        with generated(backend, shape) as (url, seconds):
+            print(f"{backend:10} generated in {seconds:.0f} s")
+            report(backend, measure(url, args.rounds))
 
 
 if __name__ == "__main__":

@@ -23,8 +23,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
-from .enums import DeviceStatus, FindingState, Platform, ScanStatus, Verdict
-from .models import ConfigVersion, Device, Finding, Scan, ScanResult, Site, Zone
+from .enums import FindingState, ScanStatus, Verdict
+from .models import ConfigVersion, Device, Finding, Scan, Site, Zone
 
 # The label value for "not set" (a device without a site or zone, a scan of every zone).
 NONE = "none"
@@ -59,165 +59,42 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-# --- devices ---------------------------------------------------------------------------------
+# --- devices, their collection and their config backups --------------------------------------
 
 
 @dataclass(frozen=True)
-class DeviceCount:
+class DeviceGroup:
+    """Devices sharing site level, zone kind, role, status and platform.
+
+    One pass over the devices answers three questions: how many there are, how many
+    collection cannot reach, and how old their newest config backup is. ``le_counts[i]``
+    counts devices whose newest copy is at most ``bounds[i]`` seconds old.
+    """
+
     level: str
     zone: str
     role: str
     status: str
+    platform: str
     devices: int
-
-
-def device_counts(session: Session) -> list[DeviceCount]:
-    """Devices by site level, zone kind, role and status."""
-    rows = session.execute(
-        select(Site.level, Zone.kind, Device.role, Device.status, func.count(Device.id))
-        .select_from(Device)
-        .outerjoin(Site, Device.site_id == Site.id)
-        .outerjoin(Zone, Device.zone_id == Zone.id)
-        .group_by(Site.level, Zone.kind, Device.role, Device.status)
-    )
-    return [
-        DeviceCount(_label(level), _label(zone), _label(role), _label(status), count)
-        for level, zone, role, status, count in rows
-    ]
-
-
-@dataclass(frozen=True)
-class DeviceHealth:
-    """Active devices of one site level: how many failed their last scan, how many are old."""
-
-    level: str
-    active: int
     unreachable: int  # the last attempt failed on every method (kept data, marked stale)
     stale: int  # not seen by any scan since ``stale_after`` (or never)
-
-
-def device_health(
-    session: Session, now: dt.datetime, stale_after: dt.timedelta
-) -> list[DeviceHealth]:
-    cutoff = now - stale_after
-    rows = session.execute(
-        select(
-            Site.level,
-            func.count(Device.id),
-            _count_if(Device.stale.is_(True)),
-            _count_if(or_(Device.last_seen.is_(None), Device.last_seen < cutoff)),
-        )
-        .select_from(Device)
-        .outerjoin(Site, Device.site_id == Site.id)
-        .where(Device.status == DeviceStatus.ACTIVE)
-        .group_by(Site.level)
-    )
-    return [
-        DeviceHealth(_label(level), active, int(unreachable), int(stale))
-        for level, active, unreachable, stale in rows
-    ]
-
-
-# --- findings --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FindingCount:
-    """Failing findings of one (pack, severity, MLPS level, zone kind).
-
-    ``raised`` counts every failing (rule, subject) ever recorded, whatever its state now:
-    findings are history and never deleted, so it only grows (a counter).
-    """
-
-    pack: str
-    severity: str
-    mlps_level: str
-    zone: str
-    open: int
-    waived: int
-    raised: int
-
-
-def finding_counts(session: Session) -> list[FindingCount]:
-    failing = Finding.verdict == Verdict.FAIL.value
-    rows = session.execute(
-        select(
-            Finding.pack,
-            Finding.severity,
-            Finding.mlps_level,
-            Finding.zone_kind,
-            _count_if(and_(failing, Finding.state == FindingState.OPEN)),
-            _count_if(and_(failing, Finding.state == FindingState.WAIVED)),
-            _count_if(failing),
-        ).group_by(Finding.pack, Finding.severity, Finding.mlps_level, Finding.zone_kind)
-    )
-    return [
-        FindingCount(
-            _label(pack),
-            _label(severity),
-            _label(level),
-            _label(zone),
-            int(open_),
-            int(waived),
-            int(raised),
-        )  # fmt: skip
-        for pack, severity, level, zone, open_, waived, raised in rows
-    ]
-
-
-@dataclass(frozen=True)
-class BreachCount:
-    """Open failing findings of one rule of a pack (e.g. isolation) at one site level."""
-
-    level: str
-    rule_id: str
-    open: int
-
-
-def open_findings_by_rule(session: Session, pack: str) -> list[BreachCount]:
-    """Per (site level, rule) of ``pack``. Rules with only resolved findings answer 0, so a
-    fixed breach shows as a series falling to zero rather than one that disappears."""
-    rows = session.execute(
-        select(
-            Site.level,
-            Finding.rule_id,
-            _count_if(
-                and_(Finding.state == FindingState.OPEN, Finding.verdict == Verdict.FAIL.value)
-            ),
-        )
-        .select_from(Finding)
-        .outerjoin(Site, Finding.site_id == Site.id)
-        .where(Finding.pack == pack)
-        .group_by(Site.level, Finding.rule_id)
-    )
-    return [BreachCount(_label(level), rule_id, int(count)) for level, rule_id, count in rows]
-
-
-# --- configuration backups -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BackupAges:
-    """Newest config backup per backed-up device of one site level, as a histogram.
-
-    Devices in scope are active ones with a known platform (those whose config a scan
-    pulls). ``le_counts[i]`` counts devices whose newest copy is at most ``bounds[i]``
-    seconds old; ``never`` have no copy at all.
-    """
-
-    level: str
-    devices: int
-    never: int
-    older_than_policy: int  # never backed up, or the newest copy is older than the policy
+    never_backed_up: int
+    backup_older_than_policy: int  # never backed up, or the newest copy is older
+    backed_up: int
+    backup_age_sum_seconds: float
     bounds: tuple[float, ...]
     le_counts: tuple[int, ...]
-    backed_up: int
-    age_sum_seconds: float
 
 
-def backup_ages(
-    session: Session, now: dt.datetime, policy: dt.timedelta, bounds: Sequence[float]
-) -> list[BackupAges]:
+def device_groups(
+    session: Session,
+    now: dt.datetime,
+    *,
+    stale_after: dt.timedelta,
+    backup_policy: dt.timedelta,
+    bounds: Sequence[float],
+) -> list[DeviceGroup]:
     newest = (
         select(
             ConfigVersion.device_id.label("device_id"),
@@ -227,39 +104,97 @@ def backup_ages(
         .subquery()
     )
     confirmed = newest.c.confirmed_at
-    buckets = [_count_if(confirmed >= now - dt.timedelta(seconds=b)) for b in bounds]
+    keys = (Site.level, Zone.kind, Device.role, Device.status, Device.platform)
     rows = session.execute(
         select(
-            Site.level,
+            *keys,
             func.count(Device.id),
+            _count_if(Device.stale.is_(True)),
+            _count_if(or_(Device.last_seen.is_(None), Device.last_seen < now - stale_after)),
             _count_if(confirmed.is_(None)),
-            _count_if(or_(confirmed.is_(None), confirmed < now - policy)),
+            _count_if(or_(confirmed.is_(None), confirmed < now - backup_policy)),
             func.count(confirmed),
             func.coalesce(func.sum(epoch_seconds(confirmed)), 0.0),
-            *buckets,
+            *(_count_if(confirmed >= now - dt.timedelta(seconds=b)) for b in bounds),
         )
         .select_from(Device)
         .outerjoin(Site, Device.site_id == Site.id)
+        .outerjoin(Zone, Device.zone_id == Zone.id)
         .outerjoin(newest, newest.c.device_id == Device.id)
-        .where(Device.status == DeviceStatus.ACTIVE, Device.platform != Platform.OTHER)
-        .group_by(Site.level)
+        .group_by(*keys)
     )
     now_epoch = now.timestamp()
-    found = []
-    for level, devices, never, old, backed_up, epoch_sum, *counts in rows:
-        found.append(
-            BackupAges(
-                level=_label(level),
-                devices=devices,
-                never=int(never),
-                older_than_policy=int(old),
-                bounds=tuple(bounds),
-                le_counts=tuple(int(c) for c in counts),
-                backed_up=backed_up,
-                age_sum_seconds=max(0.0, backed_up * now_epoch - float(epoch_sum)),
-            )
+    return [
+        DeviceGroup(
+            level=_label(level),
+            zone=_label(zone),
+            role=_label(role),
+            status=_label(status),
+            platform=_label(platform),
+            devices=devices,
+            unreachable=int(unreachable),
+            stale=int(stale),
+            never_backed_up=int(never),
+            backup_older_than_policy=int(old),
+            backed_up=backed_up,
+            backup_age_sum_seconds=max(0.0, backed_up * now_epoch - float(epoch_sum)),
+            bounds=tuple(bounds),
+            le_counts=tuple(int(c) for c in counts),
         )
-    return found
+        for level, zone, role, status, platform, devices, unreachable, stale, never, old,
+        backed_up, epoch_sum, *counts in rows
+    ]  # fmt: skip
+
+
+# --- findings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """Failing findings of one (pack, severity, MLPS level, zone kind[, rule]).
+
+    ``rule_id`` is set only for the pack whose rules are asked for one by one (isolation:
+    a handful of rules); other packs are summed over their rules. ``raised`` counts every
+    failing (rule, subject) ever recorded whatever its state now: findings are history,
+    never deleted, so it only grows (a counter).
+    """
+
+    pack: str
+    severity: str
+    mlps_level: str
+    zone: str
+    rule_id: str | None
+    open: int
+    waived: int
+    raised: int
+
+
+def finding_groups(session: Session, *, by_rule_in_pack: str) -> list[FindingGroup]:
+    """One pass over the findings, rule by rule only within ``by_rule_in_pack``."""
+    failing = Finding.verdict == Verdict.FAIL.value
+    rule = case((Finding.pack == by_rule_in_pack, Finding.rule_id), else_=None)
+    keys = (Finding.pack, Finding.severity, Finding.mlps_level, Finding.zone_kind, rule)
+    rows = session.execute(
+        select(
+            *keys,
+            _count_if(and_(failing, Finding.state == FindingState.OPEN)),
+            _count_if(and_(failing, Finding.state == FindingState.WAIVED)),
+            _count_if(failing),
+        ).group_by(*keys)
+    )
+    return [
+        FindingGroup(
+            _label(pack),
+            _label(severity),
+            _label(level),
+            _label(zone),
+            rule_id,
+            int(open_),
+            int(waived),
+            int(raised),
+        )  # fmt: skip
+        for pack, severity, level, zone, rule_id, open_, waived, raised in rows
+    ]
 
 
 # --- scans -----------------------------------------------------------------------------------
@@ -303,32 +238,31 @@ def scan_durations(session: Session, bounds: Sequence[float]) -> list[ScanDurati
 
 
 @dataclass(frozen=True)
-class ScanOutcomeCount:
-    """Results of the latest completed scan of a zone, by method and outcome."""
+class LatestScan:
+    """The latest completed scan of a zone: its (device, method) results by outcome.
+
+    Read from the counts ``finish_scan`` stores in the scan's summary, so the answer costs
+    one row per zone whatever the number of devices scanned.
+    """
 
     zone: str
-    method: str
-    outcome: str
-    results: int
+    ok: int
+    failed: int
+    skipped: int
 
 
-def last_scan_outcomes(session: Session) -> list[ScanOutcomeCount]:
-    zone = _scan_zone()
+def latest_scans(session: Session) -> list[LatestScan]:
     earlier = aliased(Scan)
     latest = (
         select(func.max(earlier.id))
         .where(earlier.status == ScanStatus.COMPLETED)
         .group_by(_scan_zone(earlier))
     )
-    rows = session.execute(
-        select(zone, ScanResult.method, ScanResult.outcome, func.count(ScanResult.id))
-        .join(Scan, Scan.id == ScanResult.scan_id)
-        .where(Scan.id.in_(latest))
-        .group_by(zone, ScanResult.method, ScanResult.outcome)
-    )
+    counts = [Scan.summary[key].as_integer() for key in ("ok", "failed", "skipped")]
+    rows = session.execute(select(_scan_zone(), *counts).where(Scan.id.in_(latest)))
     return [
-        ScanOutcomeCount(zone or ALL_ZONES, method, _label(outcome), count)
-        for zone, method, outcome, count in rows
+        LatestScan(zone or ALL_ZONES, ok or 0, failed or 0, skipped or 0)
+        for zone, ok, failed, skipped in rows
     ]
 
 

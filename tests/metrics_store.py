@@ -158,6 +158,16 @@ def populate(engine: Engine, shape: Shape, now: dt.datetime) -> None:
                 "resolved_at": now if state == FindingState.RESOLVED else None,
             }  # fmt: skip
 
+    # What finish_scan records: counts of the scan's (device, method) results by outcome.
+    summaries = []
+    for z in range(len(ZONES)):
+        in_zone = sum(1 for d in range(shape.devices) if zone_of(d) == z)
+        by_outcome = {o.value: 0 for o in OUTCOMES}
+        for d in range(shape.devices):
+            if zone_of(d) == z:
+                by_outcome[OUTCOMES[(d // 2) % 3].value] += 2
+        summaries.append({"results": in_zone * 2, "devices": in_zone, **by_outcome})
+
     def scans() -> Iterator[dict[str, Any]]:
         for z, zone in enumerate(ZONES):
             for n in range(shape.scans_per_zone):
@@ -167,7 +177,7 @@ def populate(engine: Engine, shape: Shape, now: dt.datetime) -> None:
                     "finished_at": started + dt.timedelta(seconds=120 + 600 * n),
                     "started_by": "bench", "source": f"poller-{zone.value[:3]}",
                     "scope": {"site": None, "zone": zone.value, "methods": ["snmp", "ssh"]},
-                    "status": ScanStatus.COMPLETED, "summary": {},
+                    "status": ScanStatus.COMPLETED, "summary": summaries[z],
                 }  # fmt: skip
 
     def scan_results() -> Iterator[dict[str, Any]]:

@@ -38,7 +38,7 @@ from netcensus import __version__
 from netcensus.compliance.parameters import Parameters
 from netcensus.inventory import stats
 from netcensus.inventory.db import Store
-from netcensus.inventory.enums import Severity
+from netcensus.inventory.enums import DeviceStatus, Outcome, Platform, Severity
 from netcensus.inventory.models import utcnow
 from netcensus.settings import load_settings
 
@@ -59,7 +59,7 @@ class Policy:
 
 
 def _buckets(
-    bounds: Sequence[float], le_counts: Sequence[int], total: int
+    bounds: Sequence[float], le_counts: Sequence[float], total: float
 ) -> list[tuple[str, float]]:
     pairs = zip(bounds, le_counts, strict=True)
     return [(floatToGoString(b), float(c)) for b, c in pairs] + [("+Inf", float(total))]
@@ -89,23 +89,26 @@ class StoreCollector(Collector):
     def _compute(self) -> list[Metric]:
         started = time.perf_counter()
         now = utcnow()
-        families: list[Metric] = [_build_info()]
+        policy = self.policy
         with self.store.session() as session:
-            families += _device_families(
-                stats.device_counts(session),
-                stats.device_health(session, now, self.policy.device_stale_after),
+            devices = stats.device_groups(
+                session,
+                now,
+                stale_after=policy.device_stale_after,
+                backup_policy=policy.backup_max_age,
+                bounds=BACKUP_AGE_BUCKETS,
             )
-            families += _finding_families(stats.finding_counts(session))
-            families.append(_isolation_family(stats.open_findings_by_rule(session, ISOLATION_PACK)))
-            families += _backup_families(
-                stats.backup_ages(session, now, self.policy.backup_max_age, BACKUP_AGE_BUCKETS),
-                self.policy.backup_max_age,
-            )
-            families += _scan_families(
-                stats.scan_durations(session, SCAN_DURATION_BUCKETS),
-                stats.last_scan_outcomes(session),
-                stats.last_scan_completions(session),
-            )
+            findings = stats.finding_groups(session, by_rule_in_pack=ISOLATION_PACK)
+            durations = stats.scan_durations(session, SCAN_DURATION_BUCKETS)
+            latest = stats.latest_scans(session)
+            completions = stats.last_scan_completions(session)
+        families = [
+            _build_info(),
+            *_device_families(devices),
+            *_backup_families(devices, policy.backup_max_age),
+            *_finding_families(findings),
+            *_scan_families(durations, latest, completions),
+        ]
         took = GaugeMetricFamily(
             "netcensus_metrics_collect_seconds",
             "Time the last computation of these metrics took, querying the store.",
@@ -121,16 +124,28 @@ def _build_info() -> Metric:
     return info
 
 
-def _device_families(
-    counts: Sequence[stats.DeviceCount], health: Sequence[stats.DeviceHealth]
-) -> list[Metric]:
+def _summed(
+    rows: Iterable[tuple[tuple[str, ...], Sequence[float]]],
+) -> dict[tuple[str, ...], list[float]]:
+    """Element-wise sums of value vectors per label tuple (folding finer store groups)."""
+    sums: dict[tuple[str, ...], list[float]] = {}
+    for labels, values in rows:
+        into = sums.setdefault(labels, [0.0] * len(values))
+        for i, v in enumerate(values):
+            into[i] += v
+    return sums
+
+
+def _device_families(groups: Sequence[stats.DeviceGroup]) -> list[Metric]:
     devices = GaugeMetricFamily(
         "netcensus_devices",
         "Devices in the store by site level, zone kind, role and status.",
         labels=["level", "zone", "role", "status"],
     )
-    for c in counts:
-        devices.add_metric([c.level, c.zone, c.role, c.status], c.devices)
+    for labels, (count,) in _summed(
+        ((g.level, g.zone, g.role, g.status), [g.devices]) for g in groups
+    ).items():
+        devices.add_metric(list(labels), count)
     unreachable = GaugeMetricFamily(
         "netcensus_devices_unreachable",
         "Active devices whose last collection attempt failed on every method, by site level.",
@@ -141,50 +156,16 @@ def _device_families(
         "Active devices no scan has reached within the stale period (or ever), by site level.",
         labels=["level"],
     )
-    for h in health:
-        unreachable.add_metric([h.level], h.unreachable)
-        stale.add_metric([h.level], h.stale)
+    active = (g for g in groups if g.status == DeviceStatus.ACTIVE.value)
+    for (level,), (down, old) in _summed(
+        ((g.level,), [g.unreachable, g.stale]) for g in active
+    ).items():
+        unreachable.add_metric([level], down)
+        stale.add_metric([level], old)
     return [devices, unreachable, stale]
 
 
-def _finding_families(counts: Sequence[stats.FindingCount]) -> list[Metric]:
-    current = GaugeMetricFamily(
-        "netcensus_findings",
-        "Failing compliance findings now open or waived, by rule pack, severity, MLPS level "
-        "and zone kind.",
-        labels=["pack", "severity", "mlps_level", "zone", "state"],
-    )
-    # Every severity of every pack, 0 until raised: the first critical finding of a pack is
-    # then an increase, which a series appearing from nothing would not be.
-    raised = {(c.pack, severity.value): 0 for c in counts for severity in Severity}
-    for c in counts:
-        labels = [c.pack, c.severity, c.mlps_level, c.zone]
-        current.add_metric([*labels, "open"], c.open)
-        current.add_metric([*labels, "waived"], c.waived)
-        raised[(c.pack, c.severity)] += c.raised
-    total = CounterMetricFamily(
-        "netcensus_findings_raised",
-        "Failing (rule, subject) findings ever recorded, by pack and severity.",
-        labels=["pack", "severity"],
-    )
-    for (pack, severity), value in sorted(raised.items()):
-        total.add_metric([pack, severity], value)
-    return [current, total]
-
-
-def _isolation_family(counts: Sequence[stats.BreachCount]) -> Metric:
-    breaches = GaugeMetricFamily(
-        "netcensus_isolation_breaches",
-        "Open internal/external isolation breaches (failing isolation-pack findings), by site "
-        "level and rule (kind); rules fixed since stay at 0.",
-        labels=["level", "kind"],
-    )
-    for c in counts:
-        breaches.add_metric([c.level, c.rule_id], c.open)
-    return breaches
-
-
-def _backup_families(ages: Sequence[stats.BackupAges], policy: dt.timedelta) -> list[Metric]:
+def _backup_families(groups: Sequence[stats.DeviceGroup], policy: dt.timedelta) -> list[Metric]:
     stale = GaugeMetricFamily(
         "netcensus_config_backups_stale",
         "Active devices with a known platform whose newest config backup is older than the "
@@ -201,12 +182,28 @@ def _backup_families(ages: Sequence[stats.BackupAges], policy: dt.timedelta) -> 
         "Age of each device's newest config backup now (devices with a backup), by site level.",
         labels=["level"],
     )
-    for a in ages:
-        stale.add_metric([a.level], a.older_than_policy)
-        missing.add_metric([a.level], a.never)
-        histogram.add_metric(
-            [a.level], _buckets(a.bounds, a.le_counts, a.backed_up), a.age_sum_seconds
-        )
+    # Devices whose config a scan pulls: active, on a platform netcensus knows.
+    backed = [
+        g for g in groups
+        if g.status == DeviceStatus.ACTIVE.value and g.platform != Platform.OTHER.value
+    ]  # fmt: skip
+    per_level = _summed(
+        (
+            (g.level,),
+            [
+                g.backup_older_than_policy,
+                g.never_backed_up,
+                g.backed_up,
+                g.backup_age_sum_seconds,
+                *g.le_counts,
+            ],
+        )  # fmt: skip
+        for g in backed
+    )
+    for (level,), (old, never, backed_up, age_sum, *le_counts) in per_level.items():
+        stale.add_metric([level], old)
+        missing.add_metric([level], never)
+        histogram.add_metric([level], _buckets(BACKUP_AGE_BUCKETS, le_counts, backed_up), age_sum)
     max_age = GaugeMetricFamily(
         "netcensus_config_backup_max_age_seconds",
         "The backup policy: a device's newest config copy may be at most this old.",
@@ -215,9 +212,46 @@ def _backup_families(ages: Sequence[stats.BackupAges], policy: dt.timedelta) -> 
     return [stale, missing, histogram, max_age]
 
 
+def _finding_families(groups: Sequence[stats.FindingGroup]) -> list[Metric]:
+    current = GaugeMetricFamily(
+        "netcensus_findings",
+        "Failing compliance findings now open or waived, by rule pack, severity, MLPS level "
+        "and zone kind.",
+        labels=["pack", "severity", "mlps_level", "zone", "state"],
+    )
+    for labels, (open_, waived) in _summed(
+        ((g.pack, g.severity, g.mlps_level, g.zone), [g.open, g.waived]) for g in groups
+    ).items():
+        current.add_metric([*labels, "open"], open_)
+        current.add_metric([*labels, "waived"], waived)
+    # Every severity of every pack, 0 until raised: the first critical finding of a pack is
+    # then an increase, which a series appearing from nothing would not be.
+    raised = {(g.pack, severity.value): 0 for g in groups for severity in Severity}
+    for g in groups:
+        raised[(g.pack, g.severity)] += g.raised
+    total = CounterMetricFamily(
+        "netcensus_findings_raised",
+        "Failing (rule, subject) findings ever recorded, by pack and severity.",
+        labels=["pack", "severity"],
+    )
+    for (pack, severity), value in sorted(raised.items()):
+        total.add_metric([pack, severity], value)
+    breaches = GaugeMetricFamily(
+        "netcensus_isolation_breaches",
+        "Open internal/external isolation breaches (failing isolation-pack findings), by MLPS "
+        "level and rule (kind); rules fixed since stay at 0.",
+        labels=["mlps_level", "kind"],
+    )
+    for (level, rule_id), (open_,) in _summed(
+        ((g.mlps_level, g.rule_id), [g.open]) for g in groups if g.rule_id is not None
+    ).items():
+        breaches.add_metric([level, rule_id], open_)
+    return [current, total, breaches]
+
+
 def _scan_families(
     durations: Sequence[stats.ScanDurations],
-    outcomes: Sequence[stats.ScanOutcomeCount],
+    latest: Sequence[stats.LatestScan],
     completions: Sequence[stats.ScanCompletion],
 ) -> list[Metric]:
     histogram = HistogramMetricFamily(
@@ -228,12 +262,13 @@ def _scan_families(
     for d in durations:
         histogram.add_metric([d.zone], _buckets(d.bounds, d.le_counts, d.count), d.sum_seconds)
     results = GaugeMetricFamily(
-        "netcensus_last_scan_devices",
-        "Devices of the latest completed scan of each zone, by collection method and outcome.",
-        labels=["zone", "method", "outcome"],
+        "netcensus_last_scan_results",
+        "Results (device x method) of the latest completed scan of each zone, by outcome.",
+        labels=["zone", "outcome"],
     )
-    for o in outcomes:
-        results.add_metric([o.zone, o.method, o.outcome], o.results)
+    for scan in latest:
+        for outcome in Outcome:
+            results.add_metric([scan.zone, outcome.value], getattr(scan, outcome.value))
     completed = GaugeMetricFamily(
         "netcensus_last_scan_completed_timestamp_seconds",
         "When each poller last completed a scan of each zone (Unix time).",

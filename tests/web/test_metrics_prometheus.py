@@ -138,7 +138,14 @@ def test_isolation_breach_fires_then_resolves(
     firing = next(a for a in alerts if a["labels"]["kind"] == RULE)
     assert firing["labels"]["severity"] == "critical"
     assert firing["annotations"]["runbook_url"] == "docs/metrics.md#isolationbreach"
-    assert set(firing["labels"]) == {"alertname", "severity", "kind", "level", "job", "instance"}
+    assert set(firing["labels"]) == {
+        "alertname",
+        "severity",
+        "kind",
+        "mlps_level",
+        "job",
+        "instance",
+    }
 
     # The switch joining the zones is taken out of service; check again.
     inventory = lab.inventory_path.read_text()
