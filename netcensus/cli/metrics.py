@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import socket
 import sys
@@ -43,6 +44,9 @@ def serve(port: int, address: str, cache_seconds: float, store: Store) -> None:
         raise UserError(f"cannot listen on {address}:{port}: {exc.strerror or exc}") from None
     with listening:
         server = make_server(address, port, app, threaded=True, fd=listening.fileno())
+
+    # A line per scrape (one a minute, forever) would bury the errors worth reading.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
