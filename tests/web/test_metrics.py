@@ -356,3 +356,21 @@ def test_serve_on_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
     assert "Traceback" not in result.stderr
+
+
+def test_blueprint_in_any_app_opens_the_configured_store(tmp_path: Path) -> None:
+    """How the web app factory mounts it: register the blueprint, nothing else."""
+    from flask import Flask
+
+    from netcensus.web.metrics import blueprint
+
+    url = f"sqlite:///{tmp_path / 'nc.db'}"
+    _populated(url, 100).dispose()
+    app = Flask("some_app")
+    app.config["NETCENSUS_DATABASE_URL"] = url
+    app.register_blueprint(blueprint)
+    response = app.test_client().get("/metrics")
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/plain; version=0.0.4")
+    found = series(response.get_data(as_text=True))
+    assert sum(v for (name, _), v in found.items() if name == "netcensus_devices") == 100
