@@ -147,6 +147,16 @@ def test_isolation_breach_fires_then_resolves(
         "instance",
     }
 
+    # The planted collection faults show too: the device without an SNMP agent is
+    # unreachable; the slow agent may or may not answer within the collector's retries.
+    def devices_of(kind: str) -> set[str]:
+        return {d for f in lab.ground_truth["faults"] if f["kind"] == kind for d in f["devices"]}
+
+    dead, slow = devices_of("snmp-unreachable"), devices_of("slow-agent")
+    result = get_json(f"{api}/query?query=sum(netcensus_devices_unreachable)")
+    (unreachable,) = [float(r["value"][1]) for r in result["data"]["result"]]
+    assert len(dead) <= unreachable <= len(dead | slow)
+
     # The switch joining the zones is taken out of service; check again.
     inventory = lab.inventory_path.read_text()
     entry = f'  - name: "{switch}"\n'
