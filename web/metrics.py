@@ -1,15 +1,16 @@
 """Prometheus metrics computed from the store at scrape time.
 
-Every family is read from the store by one grouped query (``inventory/stats.py``), never
-from counters in this process, so several gunicorn workers, a poller host running
+Every family is read from the store by grouped queries (``inventory/stats.py``: one
+pass over the devices, one over the findings, small ones over the scans), never from
+counters in this process, so several gunicorn workers, a poller host running
 ``netcensus metrics serve`` and the web app all expose the same numbers. A scrape's
 answer is cached for a few seconds: Prometheus servers in HA pairs, or a dashboard
 refreshing, hit the store once per interval, not once per request.
 
 Label values come from closed vocabularies (site level, zone kind, role, status, rule
-pack, severity, MLPS level, isolation rule id, scan method and outcome) or from the
-few names of zones and pollers scans were run with: never a device, site or address,
-so the series count does not grow with the network (docs/metrics.md).
+pack, severity, MLPS level, isolation rule id, scan outcome) or from the few names of
+zones and pollers scans were run with: never a device, site or address, so the series
+count does not grow with the network (docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -80,11 +81,13 @@ class StoreCollector(Collector):
         return []
 
     def collect(self) -> Iterator[Metric]:
+        # One computation at a time: concurrent scrapes wait for it and share its answer.
         with self._lock:
             if time.monotonic() - self._cached_at > self.policy.cache_seconds:
                 self._cached = self._compute()
                 self._cached_at = time.monotonic()
-            yield from self._cached
+            families = self._cached
+        return iter(families)
 
     def _compute(self) -> list[Metric]:
         started = time.perf_counter()
