@@ -19,11 +19,16 @@ $(BIN)/netcensus: pyproject.toml
 venv: $(BIN)/netcensus
 
 # Debian packages the lab tests and the demo use: net-snmp's client tools (the baseline
-# every SNMP test compares against). Installed only when missing.
+# every SNMP test compares against) and Prometheus (the server and promtool that check
+# /metrics and the example alerting rules). Installed only when missing.
 system-deps:
 	@command -v snmpbulkwalk >/dev/null || { \
 	  echo "installing Debian package snmp (net-snmp client tools)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq snmp >/dev/null; }
+	@command -v promtool >/dev/null || { \
+	  echo "installing Debian package prometheus (server and promtool)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends prometheus >/dev/null; }
 
 # The demo lab sits under Shantou (4405), beside the example inventory's offices, so the
 # scan reaches only the simulated devices on 127.20.x.x and never the example's addresses.

@@ -63,6 +63,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "declare",
         "Declare what scans cannot see (hotline, website, staff).",
     ),
+    "metrics": (
+        "netcensus.cli.metrics",
+        "metrics",
+        "Serve or print Prometheus metrics computed from the store.",
+    ),
     "inventory": (
         "netcensus.cli.inventory",
         "inventory",
