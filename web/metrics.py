@@ -1,6 +1,6 @@
 """Prometheus metrics computed from the store at scrape time.
 
-Every family is read from the store by grouped queries (``inventory/stats.py``: one
+Every family is read from the store by grouped queries (``inventory/queries/stats.py``: one
 pass over the devices, one over the findings, small ones over the scans), never from
 counters in this process, so several gunicorn workers, a poller host running
 ``netcensus metrics serve`` and the web app all expose the same numbers. A scrape's
@@ -37,7 +37,7 @@ from prometheus_client.utils import floatToGoString
 
 from netcensus import __version__
 from netcensus.compliance.parameters import Parameters
-from netcensus.inventory import stats
+from netcensus.inventory.queries import stats
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import DeviceStatus, Outcome, Platform, Severity
 from netcensus.inventory.models import utcnow

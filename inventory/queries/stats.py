@@ -23,8 +23,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
-from .enums import FindingState, ScanStatus, Verdict
-from .models import ConfigVersion, Device, Finding, Scan, Site, Zone
+from ..enums import FindingState, ScanStatus, Verdict
+from ..models import ConfigVersion, Device, Finding, Scan, Site, Zone
 
 # The label value for "not set" (a device without a site or zone, a scan of every zone).
 NONE = "none"
