@@ -37,10 +37,10 @@ from prometheus_client.utils import floatToGoString
 
 from netcensus import __version__
 from netcensus.compliance.parameters import Parameters
-from netcensus.inventory.queries import stats
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import DeviceStatus, Outcome, Platform, Severity
 from netcensus.inventory.models import utcnow
+from netcensus.inventory.queries import stats
 from netcensus.settings import load_settings
 
 ISOLATION_PACK = "isolation"
