@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "waive": ("netcensus.cli.compliance", "waive", "Accept a finding's risk until a date."),
     "rules": ("netcensus.cli.compliance", "rules", "List and show compliance rules."),
     "report": ("netcensus.cli.report", "report", "Inspection and assessor reports."),
+    "users": ("netcensus.cli.users", "users", "Web and API accounts, roles, scopes and tokens."),
+    "serve": ("netcensus.cli.serve", "serve", "Serve the web UI and the REST API."),
     "inventory": (
         "netcensus.cli.inventory",
         "inventory",
