@@ -16,7 +16,7 @@ from netcensus.compliance.findings import waive
 from netcensus.inventory import queries as q
 from netcensus.inventory.enums import FindingState
 
-from .guard import account, acting_session, public, requires, store
+from .guard import account, acting_transaction, public, requires, store
 from .openapi import Operation, build_document, dump, operation
 from .permissions import Action
 from .schemas import (
@@ -202,7 +202,7 @@ def waive_finding(finding_id: int) -> Any:
         return jsonify({"status": 400, "error": "Bad Request", "detail": str(exc)}), 400
     with store().session() as db:
         q.get_finding(db, finding_id, scope=_scope())  # NotFound outside the scope
-    with acting_session() as db, db.begin():
+    with acting_transaction() as db:
         waiver = waive(db, finding_id, reason=body.reason, until=body.until,
                        by=account().username, now=dt.datetime.now(dt.UTC))  # fmt: skip
         out = WaiverOut(

@@ -7,7 +7,8 @@ user's division subtree answer 404, so their existence is not revealed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
@@ -64,13 +65,15 @@ def account() -> Account:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def acting_session() -> Session:
-    """A store session whose audit events are stamped with the logged-in user."""
-    session = store().session()
-    user = session.get(User, account().id)
-    assert user is not None
-    accounts.act_as(session, user)
-    return session
+@contextmanager
+def acting_transaction() -> Iterator[Session]:
+    """A store transaction whose audit events are stamped with the logged-in user."""
+    with store().transaction() as session:
+        user = session.get(User, account().id)
+        if user is None or not user.active:
+            abort(403)
+        accounts.act_as(session, user)
+        yield session
 
 
 @login_manager.user_loader

@@ -26,7 +26,7 @@ from netcensus.inventory.enums import (
 )
 
 from .forms import WaiveForm
-from .guard import account, acting_session, requires, store
+from .guard import account, acting_transaction, requires, store
 from .permissions import Action
 from .schemas import (
     AuditQuery,
@@ -207,7 +207,7 @@ def finding(finding_id: int) -> Any:
             abort(403)
         if form.validate_on_submit():
             assert form.until.data is not None
-            with acting_session() as db, db.begin():
+            with acting_transaction() as db:
                 waive(db, finding_id, reason=form.reason.data or "", until=form.until.data,
                       by=account().username, now=dt.datetime.now(dt.UTC))  # fmt: skip
             flash(_("Finding waived until %(until)s.", until=form.until.data.isoformat()), "ok")
