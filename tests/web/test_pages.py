@@ -31,11 +31,23 @@ class _Links(HTMLParser):
 def _pages(world: World) -> list[str]:
     s = world.inside
     return [
-        "/login", "/", "/sites", f"/sites/{s.site}", "/devices", f"/devices/{s.device}",
-        "/endpoints", f"/config?device={s.device}", f"/config-diff?device={s.device}",
-        "/findings", f"/findings/{s.finding_id}", f"/topology?site={s.site}", "/scans",
-        f"/scans/{s.scan_id}", "/audit", "/no-such-page",
-    ]  # fmt: skip
+        "/login",
+        "/",
+        "/sites",
+        f"/sites/{s.site}",
+        "/devices",
+        f"/devices/{s.device}",
+        "/endpoints",
+        f"/config?device={s.device}",
+        f"/config-diff?device={s.device}",
+        "/findings",
+        f"/findings/{s.finding_id}",
+        f"/topology?site={s.site}",
+        "/scans",
+        f"/scans/{s.scan_id}",
+        "/audit",
+        "/no-such-page",
+    ]
 
 
 def test_no_page_references_an_external_url(
@@ -112,9 +124,11 @@ def test_language_switch_between_chinese_and_english(web: tuple[Flask, Store, Wo
     login_page = client.get("/login", base_url=BASE).get_data(as_text=True)
     assert 'lang="zh-CN"' in login_page and "登录" in login_page
     response = client.post(
-        "/language", base_url=BASE, headers={"Referer": f"{BASE}/login"},
+        "/language",
+        base_url=BASE,
+        headers={"Referer": f"{BASE}/login"},
         data={"lang": "en", "next": "/login", "csrf_token": csrf_token(login_page)},
-    )  # fmt: skip
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     english = client.get("/login", base_url=BASE).get_data(as_text=True)
     assert 'lang="en"' in english and "Log in" in english and "登录" not in english

@@ -51,12 +51,12 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
         Action.VIEW_CONFIG,
         lambda s: f"/api/v1/configs/text?device={s.device}",
         True,
-    ),  # fmt: skip
+    ),
     "api.config_diff": (
         Action.VIEW_CONFIG,
         lambda s: f"/api/v1/configs/diff?device={s.device}",
         True,
-    ),  # fmt: skip
+    ),
     "api.scans": (Action.VIEW, lambda s: "/api/v1/scans", False),
     "api.scan": (Action.VIEW, lambda s: f"/api/v1/scans/{s.scan_id}", True),
     "api.findings": (Action.VIEW, lambda s: f"/api/v1/findings?site={s.site}", False),
@@ -127,9 +127,10 @@ def test_route_role_scope(
     # A 404 may repeat what the user asked for ("no device named …"), nothing more.
     outside_url = url_of(world.outside)
     leaked = [
-        m for m in _markers(world)
+        m
+        for m in _markers(world)
         if m in inside_body or (m in outside_body and m not in outside_url)
-    ]  # fmt: skip
+    ]
     assert leaked == [], f"{username} saw outside data on {endpoint}"
     if role not in MATRIX[action]:
         assert (inside_status, outside_status) == (403, 403)

@@ -26,9 +26,11 @@ def test_login_sets_a_secure_httponly_samesite_cookie(web: tuple[Flask, Store, W
     client = web[0].test_client()
     page = client.get("/login", base_url=BASE)
     response = client.post(
-        "/login", base_url=BASE, headers=REFERER,
+        "/login",
+        base_url=BASE,
+        headers=REFERER,
         data={"username": "viewer-gz", "password": PASSWORD, "csrf_token": csrf_token(page.text)},
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if "netcensus_session" in c)
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -41,9 +43,15 @@ def test_wrong_password_is_refused_without_saying_which_part(
     for username in ("viewer-gz", "nobody-at-all"):
         page = client.get("/login", base_url=BASE)
         response = client.post(
-            "/login", base_url=BASE, headers=REFERER,
-            data={"username": username, "password": "wrong password!", "csrf_token": csrf_token(page.text)},
-        )  # fmt: skip
+            "/login",
+            base_url=BASE,
+            headers=REFERER,
+            data={
+                "username": username,
+                "password": "wrong password!",
+                "csrf_token": csrf_token(page.text),
+            },
+        )
         assert response.status_code == 200
         assert "Wrong user name or password" in response.text or "用户名或密码错误" in response.text
         assert client.get("/", base_url=BASE).status_code == 302  # still anonymous
@@ -53,9 +61,11 @@ def test_login_without_csrf_token_is_refused(web: tuple[Flask, Store, World]) ->
     client = web[0].test_client()
     client.get("/login", base_url=BASE)
     response = client.post(
-        "/login", base_url=BASE, headers=REFERER,
+        "/login",
+        base_url=BASE,
+        headers=REFERER,
         data={"username": "viewer-gz", "password": PASSWORD},
-    )  # fmt: skip
+    )
     assert response.status_code == 400
     assert client.get("/", base_url=BASE).status_code == 302
 
@@ -66,9 +76,11 @@ def test_waive_without_csrf_token_is_refused(
     _, store, world = web
     client = client_of("security-gz")
     response = client.post(
-        f"/findings/{world.inside.finding_id}", base_url=BASE, headers=REFERER,
+        f"/findings/{world.inside.finding_id}",
+        base_url=BASE,
+        headers=REFERER,
         data={"reason": "accepted", "until": "2099-01-01"},
-    )  # fmt: skip
+    )
     assert response.status_code == 400
     with store.session() as db:
         assert db.get(Finding, world.inside.finding_id).waivers == []  # type: ignore[union-attr]
@@ -89,10 +101,16 @@ def test_login_never_redirects_off_site(web: tuple[Flask, Store, World], target:
     client = web[0].test_client()
     page = client.get(f"/login?next={target}", base_url=BASE)
     response = client.post(
-        "/login", base_url=BASE, headers=REFERER,
-        data={"username": "viewer-gz", "password": PASSWORD, "next": target,
-              "csrf_token": csrf_token(page.text)},
-    )  # fmt: skip
+        "/login",
+        base_url=BASE,
+        headers=REFERER,
+        data={
+            "username": "viewer-gz",
+            "password": PASSWORD,
+            "next": target,
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -114,16 +132,26 @@ def test_login_attempts_are_rate_limited(limited_app: Flask) -> None:
     codes = []
     for _ in range(5):
         page = client.get("/login", base_url=BASE)
-        codes.append(client.post(
-            "/login", base_url=BASE, headers=REFERER,
-            data={"username": "alice", "password": "guess guess guess", "csrf_token": csrf_token(page.text)},
-        ).status_code)  # fmt: skip
+        codes.append(
+            client.post(
+                "/login",
+                base_url=BASE,
+                headers=REFERER,
+                data={
+                    "username": "alice",
+                    "password": "guess guess guess",
+                    "csrf_token": csrf_token(page.text),
+                },
+            ).status_code
+        )
     assert codes == [200, 200, 200, 429, 429]
     page = client.get("/login", base_url=BASE)
     right = client.post(
-        "/login", base_url=BASE, headers=REFERER,
+        "/login",
+        base_url=BASE,
+        headers=REFERER,
         data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_token(page.text)},
-    )  # fmt: skip
+    )
     assert right.status_code == 429  # even the right password waits: no oracle while limited
 
 
@@ -164,8 +192,13 @@ def _audit_of(store: Store, finding_id: int) -> list[AuditEvent]:
         finding = db.get(Finding, finding_id)
         assert finding is not None
         key = f"{finding.rule_id}|{finding.subject_key}"
-        return list(db.scalars(select(AuditEvent).where(
-            AuditEvent.object_key == key, AuditEvent.action == "finding.waived")))  # fmt: skip
+        return list(
+            db.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.object_key == key, AuditEvent.action == "finding.waived"
+                )
+            )
+        )
 
 
 def test_security_officer_waives_on_the_page_and_the_audit_names_the_user(
@@ -177,10 +210,15 @@ def test_security_officer_waives_on_the_page_and_the_audit_names_the_user(
     assert 'id="waive-form"' in page.text
     until = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     response = client.post(
-        f"/findings/{world.inside.finding_id}", base_url=BASE, headers=REFERER,
-        data={"reason": "compensating ACL on the uplink", "until": until,
-              "csrf_token": csrf_token(page.text)},
-    )  # fmt: skip
+        f"/findings/{world.inside.finding_id}",
+        base_url=BASE,
+        headers=REFERER,
+        data={
+            "reason": "compensating ACL on the uplink",
+            "until": until,
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert response.status_code == 302
     events = _audit_of(store, world.inside.finding_id)
     with store.session() as db:
@@ -198,27 +236,34 @@ def test_viewer_sees_no_waive_form_and_cannot_post_one(
     page = client.get(f"/findings/{world.inside.finding_id}", base_url=BASE)
     assert page.status_code == 200 and 'id="waive-form"' not in page.text
     response = client.post(
-        f"/findings/{world.inside.finding_id}", base_url=BASE, headers=REFERER,
+        f"/findings/{world.inside.finding_id}",
+        base_url=BASE,
+        headers=REFERER,
         data={"reason": "x", "until": "2099-01-01", "csrf_token": csrf_token(page.text)},
-    )  # fmt: skip
+    )
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize(
     ("username", "side", "expected"),
-    [("viewer-gz", "inside", 403), ("planner-gz", "inside", 403),
-     ("security-gz", "outside", 404), ("security-gz", "inside", 201)],
-)  # fmt: skip
+    [
+        ("viewer-gz", "inside", 403),
+        ("planner-gz", "inside", 403),
+        ("security-gz", "outside", 404),
+        ("security-gz", "inside", 201),
+    ],
+)
 def test_api_waiver_follows_role_and_scope(
     web: tuple[Flask, Store, World], username: str, side: str, expected: int
 ) -> None:
     app, store, world = web
     finding_id = getattr(world, side).finding_id
     response = app.test_client().post(
-        f"/api/v1/findings/{finding_id}/waivers", base_url=BASE,
+        f"/api/v1/findings/{finding_id}/waivers",
+        base_url=BASE,
         headers={"Authorization": f"Bearer {world.tokens[username]}"},
         json={"reason": "risk accepted by the bureau", "until": "2099-12-31"},
-    )  # fmt: skip
+    )
     assert response.status_code == expected, response.text
     events = _audit_of(store, finding_id)
     if expected == 201:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from markupsafe import escape
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from netcensus.collectors.observation import (
@@ -27,7 +27,6 @@ from netcensus.collectors.observation import (
     ObservedNeighbour,
 )
 from netcensus.collectors.reconcile import reconcile
-from netcensus.inventory.db import Store
 from netcensus.inventory.enums import (
     DeviceRole,
     FindingState,
@@ -93,21 +92,50 @@ class _Tags(HTMLParser):
 
 def _observation() -> Observation:
     return Observation(
-        target="gz-core", address="10.44.1.1", method="snmp", started_at=T0,
-        platform="cisco_ios", sys_name=SCRIPT, sys_descr=f"Cisco IOS {IMG}",
-        vendor=SVG, model=JS_URL, serial="FOC123XSS", os_version=SCRIPT,
+        target="gz-core",
+        address="10.44.1.1",
+        method="snmp",
+        started_at=T0,
+        platform="cisco_ios",
+        sys_name=SCRIPT,
+        sys_descr=f"Cisco IOS {IMG}",
+        vendor=SVG,
+        model=JS_URL,
+        serial="FOC123XSS",
+        os_version=SCRIPT,
         interfaces=[
-            ObservedInterface(name="GigabitEthernet0/1", if_index=1, description=IMG, alias=SCRIPT,
-                              oper_status="up", admin_status="up", mac="00:11:22:33:44:55"),
-            ObservedInterface(name="GigabitEthernet0/2", if_index=2, description=JS_URL,
-                              oper_status="up", admin_status="up"),
+            ObservedInterface(
+                name="GigabitEthernet0/1",
+                if_index=1,
+                description=IMG,
+                alias=SCRIPT,
+                oper_status="up",
+                admin_status="up",
+                mac="00:11:22:33:44:55",
+            ),
+            ObservedInterface(
+                name="GigabitEthernet0/2",
+                if_index=2,
+                description=JS_URL,
+                oper_status="up",
+                admin_status="up",
+            ),
         ],
-        neighbours=[ObservedNeighbour(protocol="lldp", local_interface="GigabitEthernet0/1",
-                                      remote_system_name=SCRIPT, remote_port=IMG,
-                                      remote_chassis_id="00:aa:bb:cc:dd:ee")],
+        neighbours=[
+            ObservedNeighbour(
+                protocol="lldp",
+                local_interface="GigabitEthernet0/1",
+                remote_system_name=SCRIPT,
+                remote_port=IMG,
+                remote_chassis_id="00:aa:bb:cc:dd:ee",
+            )
+        ],
         fdb=[ObservedMac(mac="aa:bb:cc:dd:ee:01", interface="GigabitEthernet0/2", vlan=10)],
-        config=f"hostname gz-core\nbanner motd ^{SCRIPT}^\ninterface GigabitEthernet0/1\n description {IMG}\n!\n",
-    )  # fmt: skip
+        config=(
+            f"hostname gz-core\nbanner motd ^{SCRIPT}^\n"
+            f"interface GigabitEthernet0/1\n description {IMG}\n!\n"
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -120,12 +148,26 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, i
         db.add_all([province, town])
         zone = Zone(site=town, name=f"int{SCRIPT}", kind=ZoneKind.INTERNAL)
         other = Zone(site=town, name="ext", kind=ZoneKind.EXTERNAL)
-        db.add_all([
-            Device(name="gz-core", site=town, zone=zone, role=DeviceRole.CORE_SWITCH,
-                   platform=Platform.CISCO_IOS, mgmt_address="10.44.1.1"),
-            Device(name=HOSTILE_DEVICE, site=town, zone=other, role=DeviceRole.FIREWALL,
-                   platform=Platform.HUAWEI_VRP, mgmt_address="10.44.1.2"),
-        ])  # fmt: skip
+        db.add_all(
+            [
+                Device(
+                    name="gz-core",
+                    site=town,
+                    zone=zone,
+                    role=DeviceRole.CORE_SWITCH,
+                    platform=Platform.CISCO_IOS,
+                    mgmt_address="10.44.1.1",
+                ),
+                Device(
+                    name=HOSTILE_DEVICE,
+                    site=town,
+                    zone=other,
+                    role=DeviceRole.FIREWALL,
+                    platform=Platform.HUAWEI_VRP,
+                    mgmt_address="10.44.1.2",
+                ),
+            ]
+        )
         scan = Scan(started_at=T0, finished_at=T0, started_by=SCRIPT, status=ScanStatus.COMPLETED)
         db.add(scan)
         db.flush()
@@ -135,24 +177,52 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, i
         later.config = (later.config or "") + f"snmp-server location {JS_URL}\n"
         reconcile(db, later, scan_id=scan.id)
         peer = Observation(
-            target=HOSTILE_DEVICE, address="10.44.1.2", method="snmp", started_at=T0,
-            sys_name="fw", interfaces=[ObservedInterface(name="GE0/0/1", if_index=1)],
-            neighbours=[ObservedNeighbour(protocol="lldp", local_interface="GE0/0/1",
-                                          remote_system_name="gz-core",
-                                          remote_port="GigabitEthernet0/1")],
-        )  # fmt: skip
+            target=HOSTILE_DEVICE,
+            address="10.44.1.2",
+            method="snmp",
+            started_at=T0,
+            sys_name="fw",
+            interfaces=[ObservedInterface(name="GE0/0/1", if_index=1)],
+            neighbours=[
+                ObservedNeighbour(
+                    protocol="lldp",
+                    local_interface="GE0/0/1",
+                    remote_system_name="gz-core",
+                    remote_port="GigabitEthernet0/1",
+                )
+            ],
+        )
         reconcile(db, peer, scan_id=scan.id)
-        db.add(ScanResult(scan_id=scan.id, device_id=first.device_id, target=SCRIPT, method="snmp",
-                          outcome=Outcome.FAILED, error_code="malformed", error=IMG,
-                          finished_at=T0))  # fmt: skip
+        db.add(
+            ScanResult(
+                scan_id=scan.id,
+                device_id=first.device_id,
+                target=SCRIPT,
+                method="snmp",
+                outcome=Outcome.FAILED,
+                error_code="malformed",
+                error=IMG,
+                finished_at=T0,
+            )
+        )
         device = db.scalar(select(Device).where(Device.name == "gz-core"))
         finding = Finding(
-            rule_id="NET-AUTH-01", pack="mlps-l3", subject_kind="device",
-            subject_key=f"device:{SCRIPT}", device=device, site=town, zone_kind="internal",
-            severity=Severity.CRITICAL, mlps_level=3, verdict="fail", message=f"bad {IMG}",
-            state=FindingState.OPEN, first_seen=T0, last_seen=T0,
+            rule_id="NET-AUTH-01",
+            pack="mlps-l3",
+            subject_kind="device",
+            subject_key=f"device:{SCRIPT}",
+            device=device,
+            site=town,
+            zone_kind="internal",
+            severity=Severity.CRITICAL,
+            mlps_level=3,
+            verdict="fail",
+            message=f"bad {IMG}",
+            state=FindingState.OPEN,
+            first_seen=T0,
+            last_seen=T0,
             evidence=[{"device": SCRIPT, "interface": IMG, "line": JS_URL}],
-        )  # fmt: skip
+        )
         db.add(finding)
         accounts.create_user(
             db, "root", role="admin", scope_code=None, password=PASSWORD, actor=SCRIPT
