@@ -162,7 +162,7 @@ def scans() -> Any:
         return _reply(scans, q.list_scans(db, scope=_scope(), **args.filters()))
 
 
-@blueprint.get("/scans/<int:scan_id>")
+@blueprint.get("/scans/<int(max=2147483647):scan_id>")
 @requires(Action.VIEW)
 @operation("One scan and its per-device results", query=ScanResultQuery,
            response=q.ScanDetail)  # fmt: skip
@@ -181,7 +181,7 @@ def findings() -> Any:
         return _reply(findings, q.list_findings(db, scope=_scope(), **args.filters()))
 
 
-@blueprint.get("/findings/<int:finding_id>")
+@blueprint.get("/findings/<int(max=2147483647):finding_id>")
 @requires(Action.VIEW)
 @operation("One finding with its evidence and waivers", response=q.FindingDetail)
 def finding(finding_id: int) -> Any:
@@ -189,7 +189,7 @@ def finding(finding_id: int) -> Any:
         return _reply(finding, q.get_finding(db, finding_id, scope=_scope()))
 
 
-@blueprint.post("/findings/<int:finding_id>/waivers")
+@blueprint.post("/findings/<int(max=2147483647):finding_id>/waivers")
 @requires(Action.WAIVE)
 @operation("Waive a finding until a date, with a reason", body=WaiverIn, response=WaiverOut,
            status=201)  # fmt: skip

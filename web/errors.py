@@ -11,7 +11,8 @@ from netcensus.errors import NotFound, UserError
 
 
 def _wants_json() -> bool:
-    return request.blueprint == "api"
+    # By path, not blueprint: a URL no API route matches (/api/v1/scans/-1) is still an API call.
+    return request.path.startswith("/api/")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -72,8 +72,14 @@ def _parameters(rule: str, op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         if kind in ("", "path", "string")
-        else {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
-        for kind, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule)
+        else {
+            "name": name,
+            "in": "path",
+            "required": True,
+            # Werkzeug's int converter takes no sign; the views cap ids at a 32-bit integer.
+            "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+        }
+        for kind, name in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", rule)
     ]
     if op.query is not None:
         schema = op.query.model_json_schema(ref_template=REF)
@@ -111,7 +117,7 @@ def build_document(rules: list[tuple[str, str, Operation]]) -> dict[str, Any]:
     error = {"application/json": {"schema": {"$ref": REF.format(model="ErrorOut")}}}
     paths: dict[str, dict[str, Any]] = {}
     for rule, method, op in sorted(rules, key=lambda r: r[0]):
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+        path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule)
         responses: dict[str, Any] = {
             str(op.status): {
                 "description": "OK",

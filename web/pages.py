@@ -195,7 +195,7 @@ def findings() -> Any:
     return render_template("findings.html", findings=found, args=args)
 
 
-@blueprint.route("/findings/<int:finding_id>", methods=["GET", "POST"])
+@blueprint.route("/findings/<int(max=2147483647):finding_id>", methods=["GET", "POST"])
 @requires(Action.VIEW)
 def finding(finding_id: int) -> Any:
     """A finding with its evidence; security officers waive it here (POST needs WAIVE)."""
@@ -261,7 +261,7 @@ def scans() -> Any:
     return render_template("scans.html", scans=found, args=args)
 
 
-@blueprint.get("/scans/<int:scan_id>")
+@blueprint.get("/scans/<int(max=2147483647):scan_id>")
 @requires(Action.VIEW)
 def scan(scan_id: int) -> Any:
     args = ScanResultQuery.parse(request.args)

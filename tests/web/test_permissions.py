@@ -10,6 +10,7 @@ Allowed but out of scope: 404 (or an empty list), never the other side's data. N
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -191,3 +192,21 @@ def test_api_refuses_bad_tokens(token: str, client_of: Callable[[str | None], Fl
         "/api/v1/devices", base_url=BASE, headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 401
+
+
+def test_docs_security_md_shows_the_matrix() -> None:
+    """docs/security.md's table is the matrix: a change to one without the other fails."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    documented = {}
+    for line in doc.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0].startswith("`"):
+            roles = [
+                r
+                for r, mark in zip(
+                    ("admin", "planner", "security", "viewer"), cells[2:], strict=True
+                )
+                if mark
+            ]
+            documented[Action(cells[0].strip("`"))] = frozenset(Role(r) for r in roles)
+    assert documented == MATRIX
