@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
-from pydantic.json_schema import models_json_schema
 
 from netcensus import __version__
 
@@ -52,9 +51,14 @@ def _response_models(op: Operation) -> list[type[BaseModel]]:
     return [inner[0]] if inner else [op.response]
 
 
+def _name(model: Any) -> str:
+    """A component name OpenAPI allows (``Page[DeviceRow]`` becomes ``Page_DeviceRow_``)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", model.__name__)
+
+
 def _response_schema(op: Operation) -> dict[str, Any]:
     model = _response_models(op)[0]
-    ref = {"$ref": REF.format(model=model.__name__)}
+    ref = {"$ref": REF.format(model=_name(model))}
     return {"type": "array", "items": ref} if getattr(op.response, "__args__", None) else ref
 
 
@@ -105,15 +109,26 @@ def _slug(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
 
 
+def _component(name: str, schema: dict[str, Any], components: dict[str, Any]) -> None:
+    components.update(schema.pop("$defs", {}))
+    components[name] = schema
+
+
 def build_document(rules: list[tuple[str, str, Operation]]) -> dict[str, Any]:
-    """``rules``: (Flask rule under /api/v1, HTTP method, operation) for every API view."""
-    models: dict[str, type[BaseModel]] = {"ErrorOut": ErrorOut}
+    """``rules``: (Flask rule under /api/v1, HTTP method, operation) for every API view.
+
+    Responses may be pydantic models or dataclasses (the coverage results are); both go
+    through pydantic's TypeAdapter, the same serialiser the views answer with.
+    """
+    components: dict[str, Any] = {}
+    models: dict[str, Any] = {"ErrorOut": ErrorOut}
     for _rule, _method, op in rules:
         for model in (*_response_models(op), *([op.body] if op.body else [])):
-            models[model.__name__] = model
-    _, definitions = models_json_schema(
-        [(m, "serialization") for m in models.values()], ref_template=REF
-    )
+            models[_name(model)] = model
+    for name, model in models.items():
+        mode = "validation" if any(op.body is model for _r, _m, op in rules) else "serialization"
+        _component(name, TypeAdapter(model).json_schema(mode=mode, ref_template=REF), components)
+    definitions = {"$defs": components}
     error = {"application/json": {"schema": {"$ref": REF.format(model="ErrorOut")}}}
     paths: dict[str, dict[str, Any]] = {}
     for rule, method, op in sorted(rules, key=lambda r: r[0]):
@@ -139,7 +154,7 @@ def build_document(rules: list[tuple[str, str, Operation]]) -> dict[str, Any]:
             entry["requestBody"] = {
                 "required": True,
                 "content": {
-                    "application/json": {"schema": {"$ref": REF.format(model=op.body.__name__)}}
+                    "application/json": {"schema": {"$ref": REF.format(model=_name(op.body))}}
                 },
             }
             responses["415"] = {"description": "Not JSON", "content": error}

@@ -8,6 +8,8 @@ document cannot say which strings are MAC addresses, the 400 it documents does.
 
 from __future__ import annotations
 
+import re
+
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
@@ -70,3 +72,5 @@ def test_document_lists_every_api_route(web: tuple[Flask, Store, World]) -> None
     routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")}
     assert len(routes) - 1 == len({p for p, _ in declared})  # all but openapi.json itself
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    names = list(document["components"]["schemas"])
+    assert [n for n in names if not re.fullmatch(r"[A-Za-z0-9._-]+", n)] == []
