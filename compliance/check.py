@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from netcensus.compliance.configcheck import DEFAULT_PACKS, check_config, read_config_file
-from netcensus.compliance.findings import CheckScope, SyncSummary, device_mlps_level, sync_findings
+from netcensus.compliance.findings import CheckScope, SyncSummary, sync_findings
 from netcensus.compliance.isolation import PREDICATES, TopologyRule, evaluate
 from netcensus.compliance.packs import (
     LoadedRule,
@@ -32,6 +32,7 @@ from netcensus.errors import UserError
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import DeviceStatus, Platform, Verdict
 from netcensus.inventory.hierarchy import under
+from netcensus.inventory.mlps import device_mlps_level
 from netcensus.inventory.models import Device, Site
 
 # What `netcensus check` runs without --pack: the level-3 MLPS pack (with level 2 and the

@@ -22,8 +22,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from netcensus.errors import UserError
-from netcensus.inventory.enums import FindingState, Level, Severity, Verdict
+from netcensus.inventory.enums import FindingState, Severity, Verdict
 from netcensus.inventory.hierarchy import under
+from netcensus.inventory.mlps import device_mlps_level
 from netcensus.inventory.models import AuditEvent, Device, Finding, Site, Waiver
 
 from .packs import canonical_rule_id
@@ -32,21 +33,6 @@ from .results import RuleResult
 # Only these verdicts become findings (catalog G1): a pass or "not applicable" is no problem.
 FINDING_VERDICTS = frozenset({Verdict.FAIL, Verdict.NOT_EVALUABLE})
 SYSTEM_ACTOR = "netcensus"
-
-
-def device_mlps_level(declared: int | None, site_level: Level | str | None) -> int | None:
-    """Catalog G4: the declared level of the system served, else the site level's default.
-
-    >>> device_mlps_level(None, "county"), device_mlps_level(None, Level.PREFECTURE)
-    (2, 3)
-    >>> device_mlps_level(4, "village")
-    4
-    """
-    if declared is not None:
-        return declared
-    if site_level is None:
-        return None
-    return Level.default_mlps_level(Level(site_level))
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ from netcensus.compliance.packs import DataCheck, RuleSet, StoreCheck
 from netcensus.compliance.parameters import Parameters
 from netcensus.compliance.results import Evidence, RuleResult
 from netcensus.inventory.db import Store
-from netcensus.inventory.enums import DeviceStatus, Level, LinkKind, Outcome, ZoneKind
+from netcensus.inventory.enums import DeviceStatus, LinkKind, Outcome, ZoneKind
+from netcensus.inventory.mlps import device_mlps_level
 from netcensus.inventory.models import ConfigVersion, Device, Interface, Link, ScanResult
 
 
@@ -154,15 +155,6 @@ def _missing_reason(check: StoreCheck, device: Device, params: Parameters) -> st
     return f"store has no answer for {check.query}"
 
 
-def device_level(device: Device) -> int:
-    """Catalog G4: the declared level, else the site's default (L3 down to prefecture), else L3."""
-    if device.mlps_level:
-        return device.mlps_level
-    if device.site is not None:
-        return Level.default_mlps_level(device.site.level)
-    return 3
-
-
 def _zone_kind(interface: Interface) -> ZoneKind | None:
     zone = interface.zone or interface.device.zone
     return zone.kind if zone is not None else None
@@ -223,7 +215,7 @@ def check_devices(
 def _check_device(
     session: Session, device: Device, ruleset: RuleSet, now: dt.datetime, include_data_rules: bool
 ) -> list[RuleResult]:
-    level = device_level(device)
+    level = device_mlps_level(device.mlps_level, device.site.level if device.site else None)
     params = ruleset.params_for(level)
     subject = Subject(
         device.name, device.id, device.site_id, device.zone.kind.value if device.zone else None

@@ -24,9 +24,10 @@ from netcensus.inventory.enums import (
     Verdict,
     ZoneKind,
 )
+from netcensus.inventory.macs import mac_to_int
+from netcensus.inventory.mlps import device_mlps_level
 from netcensus.inventory.models import Device, Endpoint, Interface, Link, Site, Zone
 
-from .findings import device_mlps_level
 from .results import Evidence
 
 NEUTRAL, INT, EXT = 0, 1, 2
@@ -48,20 +49,13 @@ def side_of(kind: ZoneKind | str | None) -> int:
 def mac_node(mac: str) -> int | None:
     """The graph node of a MAC: a negative int, so it never collides with device nodes.
 
-    >>> mac_node("00:00:00:00:00:01")
-    -2
+    >>> mac_node("00:00:00:00:00:01"), mac_node("0000.0000.0001")
+    (-2, -2)
     >>> mac_node("not-a-mac") is None
     True
     """
-    digits = mac.replace(":", "")
-    if len(digits) != 12:  # not the store's aa:bb:cc:dd:ee:ff: try the other spellings
-        digits = digits.replace("-", "").replace(".", "")
-        if len(digits) != 12:
-            return None
-    try:
-        return -(int(digits, 16) + 1)
-    except ValueError:
-        return None
+    number = mac_to_int(mac)
+    return None if number is None else -(number + 1)
 
 
 def node_side(node: Any) -> int:

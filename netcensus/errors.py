@@ -17,3 +17,11 @@ class InventoryError(UserError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class NotFound(UserError):
+    """Asked for something the store does not hold, or that lies outside the asker's scope.
+
+    The two read the same on purpose: a user limited to one county learns nothing about
+    the objects of another.
+    """

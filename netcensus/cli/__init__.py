@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "scan": ("netcensus.cli.scan", "scan", "Collect devices over SNMP and SSH into the store."),
     "poll": ("netcensus.cli.scan", "poll", "Collect one zone into an observation file."),
     "ingest": ("netcensus.cli.scan", "ingest", "Reconcile a poller's observation file."),
+    "scans": ("netcensus.cli.scans", "scans", "Scan history and per-device results."),
     "devices": ("netcensus.cli.devices", "devices", "List and show devices as collected."),
     "endpoints": ("netcensus.cli.devices", "endpoints", "Find where a MAC or IP is plugged in."),
     "configs": (
@@ -64,7 +65,10 @@ class LazyGroup(click.Group):
         except UserError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.secho(f"error: {exc}", fg="red", err=True)
+            # Messages quote what users and devices typed: no control character gets through.
+            from netcensus.cli.common import printable
+
+            click.secho(f"error: {printable(exc)}", fg="red", err=True)
             sys.exit(exc.exit_code)
 
 

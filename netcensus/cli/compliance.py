@@ -9,23 +9,17 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
-from netcensus.cli.common import console, emit, emit_json, json_option, with_store
+from netcensus.cli.common import console, emit, emit_json, json_option, jsonable, safe, with_store
 from netcensus.compliance import check as compliance_check
-from netcensus.compliance.findings import (
-    FindingFilter,
-    expire_waivers,
-    export_findings,
-    finding_to_dict,
-    query_findings,
-)
+from netcensus.compliance.findings import FindingFilter, expire_waivers, export_findings
 from netcensus.compliance.findings import (
     waive as waive_finding,
 )
 from netcensus.compliance.packs import canonical_rule_id
 from netcensus.errors import UserError
+from netcensus.inventory import queries
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import FindingState, Platform, Severity, ZoneKind
-from netcensus.inventory.models import Finding
 
 STATES = click.Choice([s.value for s in FindingState])
 SEVERITIES = click.Choice([s.value for s in Severity])
@@ -166,8 +160,19 @@ def _filter(
 
 
 def _rows(session: Session, flt: FindingFilter) -> list[dict[str, object]]:
-    today = _now().date()
-    return [finding_to_dict(f, today=today) for f in session.scalars(query_findings(flt))]
+    found = queries.list_findings(
+        session,
+        states=flt.states,
+        severity=flt.severity,
+        rule=canonical_rule_id(flt.rule_id) if flt.rule_id else None,
+        site=flt.site_code,
+        zone=flt.zone,
+        mlps_level=flt.level,
+        include_not_evaluable=flt.include_not_evaluable,
+        today=_now().date(),
+        per_page=None,
+    )
+    return [jsonable(row) for row in found.items]
 
 
 @findings.command("list")
@@ -193,26 +198,24 @@ def show_finding(finding_id: int, as_json: bool, store: Store) -> None:
     """One finding with its evidence: which device, port, MAC, seen when, on which side."""
     _refresh_waivers(store)
     with store.session() as session:
-        finding = session.get(Finding, finding_id)
-        if finding is None:
-            raise UserError(f"no finding with id {finding_id} (see `netcensus findings list`)")
-        row = finding_to_dict(finding, today=_now().date())
+        detail = queries.get_finding(session, finding_id, today=_now().date())
+    row = jsonable(detail.finding)
     if as_json:
-        emit_json(row)
+        emit_json({**row, "waivers": jsonable(detail.waivers)})
         return
     for key in ("rule", "severity", "state", "verdict", "mlps_level", "site", "zone", "device",
-                "subject", "first_seen", "last_seen", "resolved_at"):  # fmt: skip
+                "subject", "first_seen", "last_seen", "resolved_at", "message"):  # fmt: skip
         if row[key] is not None:
-            console.print(f"[bold]{key}[/bold]: {row[key]}", highlight=False)
-    console.print(f"[bold]message[/bold]: {row['message']}", highlight=False)
+            console.print(f"[bold]{key}[/bold]: {safe(row[key])}", highlight=False)
     waiver = row["waiver"]
     if isinstance(waiver, dict):
         console.print(
-            f"[bold]waiver[/bold]: by {waiver['by']} until {waiver['until']}: {waiver['reason']}",
+            f"[bold]waiver[/bold]: by {safe(waiver['by'])} until {waiver['until']}: "
+            f"{safe(waiver['reason'])}",
             highlight=False,
         )
     emit(
-        row["evidence"],  # type: ignore[arg-type]
+        row["evidence"],
         ("kind", "device", "interface", "mac", "zone", "seen_at", "description"),
         as_json=False,
         title="evidence",
@@ -289,4 +292,4 @@ def show_rule(rule_id: str, as_json: bool) -> None:
     for detail in details:
         for key, value in detail.items():
             if value not in (None, "", [], {}):
-                console.print(f"[bold]{key}[/bold]: {value}", highlight=False)
+                console.print(f"[bold]{key}[/bold]: {safe(value)}", highlight=False)

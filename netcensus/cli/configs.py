@@ -6,23 +6,16 @@ import sys
 
 import click
 from rich.syntax import Syntax
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
-from netcensus.cli.common import console, emit, json_option, with_store
-from netcensus.collectors import configs as config_store
-from netcensus.errors import UserError
+from netcensus.cli.common import console, emit, json_option, printable, safe, with_store
+from netcensus.inventory import queries
 from netcensus.inventory.db import Store
-from netcensus.inventory.models import Device
+
+DEVICE_HELP = "DEVICE is a device name, or a management address no other device shares."
 
 
-def _device(session: Session, name: str) -> Device:
-    device = session.scalars(
-        select(Device).where(or_(Device.name == name, Device.mgmt_address == name))
-    ).first()
-    if device is None:
-        raise UserError(f"no device named {name!r} (give a device name or management address)")
-    return device
+# Negative version numbers (`configs diff DEV 1 -1`) are arguments, not unknown options.
+VERSION_NUMBERS = {"ignore_unknown_options": True}
 
 
 @click.group()
@@ -30,17 +23,16 @@ def configs() -> None:
     """Configuration backups: history, diffs and the stored (redacted) text."""
 
 
-@configs.command("history")
+@configs.command("history", epilog=DEVICE_HELP)
 @click.argument("device_name", metavar="DEVICE")
 @json_option
 @with_store
 def history_command(device_name: str, as_json: bool, store: Store) -> None:
     """Every stored version of DEVICE's config, oldest first, with the size of each change."""
     with store.session() as session:
-        device = _device(session, device_name)
-        rows = config_store.history(session, device)
+        rows = queries.list_config_versions(session, device_name)
     if not rows and not as_json:
-        console.print(f"no configuration stored for {device_name} yet")
+        console.print(f"no configuration stored for {safe(device_name)} yet")
         return
     emit(
         [
@@ -62,7 +54,7 @@ def history_command(device_name: str, as_json: bool, store: Store) -> None:
     )
 
 
-@configs.command("diff")
+@configs.command("diff", context_settings=VERSION_NUMBERS, epilog=DEVICE_HELP)
 @click.argument("device_name", metavar="DEVICE")
 @click.argument("v1", type=int, required=False)
 @click.argument("v2", type=int, required=False)
@@ -71,11 +63,11 @@ def diff_command(device_name: str, v1: int | None, v2: int | None, store: Store)
     """Unified diff of DEVICE's config between versions V1 and V2.
 
     Without versions: the previous against the latest. With V1 only: V1 against the
-    latest. Negative numbers count back from the latest (-1 is the latest).
+    latest. Negative numbers count back from the latest (-1 is the latest), so
+    `configs diff DEV 1 -1` is the first against the latest.
     """
     with store.session() as session:
-        device = _device(session, device_name)
-        text = config_store.diff(session, device, v1, v2)
+        text = printable(queries.config_diff(session, device_name, v1, v2).unified)
     if not text:
         console.print("no difference")
     elif sys.stdout.isatty():
@@ -84,13 +76,13 @@ def diff_command(device_name: str, v1: int | None, v2: int | None, store: Store)
         sys.stdout.write(text)
 
 
-@configs.command("show")
+@configs.command("show", context_settings=VERSION_NUMBERS, epilog=DEVICE_HELP)
 @click.argument("device_name", metavar="DEVICE")
 @click.argument("number", metavar="[V]", type=int, required=False)
 @with_store
 def show_command(device_name: str, number: int | None, store: Store) -> None:
-    """The stored (redacted) config of DEVICE: version V, or the latest."""
+    """The stored (redacted) config of DEVICE: version V (negative: from the latest), or the
+    latest."""
     with store.session() as session:
-        device = _device(session, device_name)
-        text = config_store.text_of(config_store.version(session, device, number))
-    sys.stdout.write(text)
+        text = queries.config_text(session, device_name, number).text
+    sys.stdout.write(printable(text))

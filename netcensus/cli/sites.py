@@ -5,15 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
 
-from netcensus.cli.common import console, emit, emit_json, json_option, with_store
-from netcensus.errors import UserError
+from netcensus.cli.common import console, emit, emit_json, json_option, safe, with_store
+from netcensus.inventory import queries
 from netcensus.inventory.db import Store
 from netcensus.inventory.divisions import import_divisions
 from netcensus.inventory.enums import Level
-from netcensus.inventory.hierarchy import ancestors, under
-from netcensus.inventory.models import Declaration, Device, Site, SiteRegion
 
 LEVELS = click.Choice([level.value for level in Level])
 
@@ -47,6 +44,7 @@ def import_divisions_command(path: Path, as_json: bool, store: Store) -> None:
 @click.option("--under", "under_code", metavar="CODE", help="Only sites in this code's subtree.")
 @click.option("--level", type=LEVELS, help="Only sites of this level.")
 @click.option("--region", help="Only sites tagged with this region.")
+@click.option("--search", metavar="TEXT", help="Name contains, or code starts with, TEXT.")
 @click.option("--limit", type=int, default=0, help="Show at most N sites (0: all).")
 @json_option
 @with_store
@@ -54,40 +52,44 @@ def list_sites(
     under_code: str | None,
     level: str | None,
     region: str | None,
+    search: str | None,
     limit: int,
     as_json: bool,
     store: Store,
 ) -> None:
     """List sites, e.g. every county under Guangzhou: --under 4401 --level county."""
-    query = select(Site).order_by(Site.code)
-    if under_code:
-        _require_site(store, under_code)
-        query = query.where(under(under_code))
-    if level:
-        query = query.where(Site.level == Level(level))
-    if region:
-        query = query.where(
-            Site.id.in_(select(SiteRegion.site_id).where(SiteRegion.region == region))
-        )
-    if limit:
-        query = query.limit(limit)
     with store.session() as session:
-        rows = [
-            {
-                "code": s.code,
-                "name": s.name,
-                "level": s.level,
-                "parent": s.parent_code,
-                "regions": ",".join(sorted(r.region for r in s.regions)),
-            }
-            for s in session.scalars(query)
-        ]
-    emit(
-        rows,
-        ["code", "name", "level", "parent", "regions"],
-        as_json=as_json,
-        title=None if as_json else f"{len(rows)} sites",
+        found = queries.list_sites(
+            session,
+            under_code=under_code,
+            level=Level(level) if level else None,
+            region=region,
+            search=search,
+            per_page=limit or None,
+        )
+    rows = [
+        {"code": s.code, "name": s.name, "level": s.level, "parent": s.parent_code,
+         "regions": ",".join(s.regions)}
+        for s in found.items
+    ]  # fmt: skip
+    shown = (
+        f"{len(rows)} of {found.total} sites" if len(rows) < found.total else f"{len(rows)} sites"
     )
+    emit(rows, ["code", "name", "level", "parent", "regions"], as_json=as_json, title=shown)
+
+
+def _kpis(kpis: queries.SiteKpis) -> dict[str, object]:
+    return {
+        "devices": kpis.devices,
+        "by_status": {status.value: n for status, n in kpis.devices_by_status.items()},
+        "stale": kpis.stale_devices,
+        "unmanaged": kpis.unmanaged_devices,
+        "open_findings": {sev.value: n for sev, n in kpis.open_findings_by_severity.items()},
+    }
+
+
+def _by_status(kpis: queries.SiteKpis) -> str:
+    return ", ".join(f"{n} {status.value}" for status, n in kpis.devices_by_status.items()) or "-"
 
 
 @sites.command("show")
@@ -95,80 +97,66 @@ def list_sites(
 @json_option
 @with_store
 def show_site(code: str, as_json: bool, store: Store) -> None:
-    """One site: its place in the hierarchy, zones, devices and declarations."""
+    """One site: its place in the hierarchy, zones, declarations, and the devices and open
+    findings of its subtree and of each child's subtree."""
     with store.session() as session:
-        site = _require_site(store, code, session=session)
-        chain = session.scalars(
-            select(Site).where(Site.code.in_(ancestors(code))).order_by(Site.code)
-        )
-        below = session.execute(
-            select(Site.level, func.count())
-            .where(under(code, include_self=False))
-            .group_by(Site.level)
-        ).all()
-        device_count = session.scalar(
-            select(func.count()).select_from(Device).join(Site).where(under(code))
-        )
-        declarations = session.scalars(
-            select(Declaration)
-            .where(Declaration.site_id == site.id)
-            .order_by(Declaration.declared_at)
-        ).all()
-        detail = {
-            "code": site.code,
-            "name": site.name,
-            "level": site.level.value,
-            "path": [f"{s.code} {s.name}" for s in chain],
-            "regions": sorted(r.region for r in site.regions),
-            "attributes": site.attributes,
-            "zones": [
-                {"name": z.name, "kind": z.kind.value, "upstream": z.upstream} for z in site.zones
-            ],
-            "sites_below": {lvl.value: n for lvl, n in below},
-            "devices_in_subtree": device_count,
-            "declarations": [
-                {
-                    "capability": d.capability,
-                    "value": d.value,
-                    "by": d.declared_by,
-                    "at": d.declared_at.isoformat(),
-                    "note": d.note,
-                }
-                for d in declarations
-            ],
-        }
+        site = queries.get_site(session, code)
+    detail = {
+        "code": site.code,
+        "name": site.name,
+        "level": site.level.value,
+        "path": [f"{s.code} {s.name}" for s in site.path],
+        "regions": site.regions,
+        "attributes": site.attributes,
+        "zones": [
+            {"name": z.name, "kind": z.kind.value, "upstream": z.upstream} for z in site.zones
+        ],
+        "sites_below": {lvl.value: n for lvl, n in site.sites_below.items()},
+        "devices_in_subtree": site.kpis.devices,
+        "kpis": _kpis(site.kpis),
+        "children": [
+            {"code": c.code, "name": c.name, "level": c.level.value, **_kpis(c.kpis)}
+            for c in site.children
+        ],
+        "declarations": [
+            {"capability": d.capability, "value": d.value, "by": d.declared_by,
+             "at": d.declared_at.isoformat(), "note": d.note}
+            for d in site.declarations
+        ],
+    }  # fmt: skip
     if as_json:
         emit_json(detail)
         return
-    console.print(f"[bold]{detail['code']} {detail['name']}[/] ({detail['level']})")
+    console.print(f"[bold]{safe(site.code)} {safe(site.name)}[/] ({site.level.value})")
     if detail["path"]:
-        console.print("under: " + " › ".join(detail["path"]))
-    if detail["regions"]:
-        console.print("regions: " + ", ".join(detail["regions"]))
+        console.print("under: " + " › ".join(safe(p) for p in detail["path"]))
+    if site.regions:
+        console.print("regions: " + ", ".join(safe(r) for r in site.regions))
     below_text = ", ".join(f"{n} {lvl}" for lvl, n in detail["sites_below"].items()) or "none"
-    console.print(f"sites below: {below_text}; devices in subtree: {device_count}")
-    for zone in detail["zones"]:
-        console.print(f"zone {zone['name']} ({zone['kind']}), upstream {zone['upstream'] or '-'}")
-    if declarations:
+    console.print(
+        f"sites below: {below_text}; devices in subtree: {site.kpis.devices} "
+        f"({_by_status(site.kpis)}; {site.kpis.stale_devices} stale)"
+    )
+    for zone in site.zones:
+        console.print(
+            f"zone {safe(zone.name)} ({zone.kind.value}), upstream {safe(zone.upstream or '-')}"
+        )
+    if site.children:
+        emit(
+            [
+                {"code": c.code, "name": c.name, "level": c.level, "devices": c.kpis.devices,
+                 "by status": _by_status(c.kpis), "stale": c.kpis.stale_devices,
+                 "open findings": sum(c.kpis.open_findings_by_severity.values())}
+                for c in site.children
+            ],
+            ["code", "name", "level", "devices", "by status", "stale", "open findings"],
+            as_json=False,
+            title="below",
+        )  # fmt: skip
+    if detail["declarations"]:
         emit(
             detail["declarations"],
             ["capability", "value", "by", "at", "note"],
             as_json=False,
             title="declarations",
         )
-
-
-def _require_site(store: Store, code: str, *, session=None) -> Site:  # type: ignore[no-untyped-def]
-    own = session is None
-    session = session or store.session()
-    try:
-        site = session.scalar(select(Site).where(Site.code == code))
-    finally:
-        if own:
-            session.close()
-    if site is None:
-        raise UserError(
-            f"no site with code {code!r}; import division codes with "
-            "`netcensus sites import-divisions FILE` or declare it in the inventory"
-        )
-    return site

@@ -1,0 +1,75 @@
+"""The read side: every read of the store, for the CLI, the pages, the API and /metrics.
+
+Each query takes a session, keyword filters and an optional ``scope``: the division code
+of the subtree the caller may see (a county admin's ``440103``). A scoped query never
+returns a row outside that subtree, and "outside" reads like "does not exist"
+(:class:`netcensus.errors.NotFound`). Lists return a :class:`Page` with the total;
+``per_page=None`` returns the whole list. Results are typed, frozen pydantic models:
+``model_dump(mode="json")`` is the API's body and ``model_json_schema()`` its schema.
+"""
+
+from .audit import AuditEventRow, list_audit_events
+from .common import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page, Row
+from .configs import (
+    ConfigDiff,
+    ConfigText,
+    ConfigVersionRow,
+    config_diff,
+    config_text,
+    list_config_versions,
+)
+from .device_detail import DeviceDetail, get_device
+from .devices import (
+    DeviceIdentity,
+    DeviceRow,
+    InterfaceRow,
+    find_device,
+    list_devices,
+    list_interfaces,
+    resolve_device,
+)
+from .endpoints import EndpointRow, list_endpoints, parse_address
+from .findings import (
+    ActiveWaiver,
+    FindingDetail,
+    FindingRow,
+    WaiverRow,
+    get_finding,
+    list_findings,
+)
+from .links import LinkEnd, LinkRow, Topology, list_links, topology
+from .scans import (
+    LastScan,
+    PartError,
+    ScanCounts,
+    ScanDetail,
+    ScanResultRow,
+    ScanRow,
+    get_scan,
+    list_scans,
+)
+from .sites import (
+    DeclarationRow,
+    SiteChild,
+    SiteDetail,
+    SiteKpis,
+    SiteRef,
+    SiteRow,
+    ZoneRow,
+    get_site,
+    list_sites,
+    subtree_kpis,
+)
+
+__all__ = [
+    "DEFAULT_PER_PAGE", "MAX_PER_PAGE", "ActiveWaiver", "AuditEventRow", "ConfigDiff",
+    "ConfigText", "ConfigVersionRow", "DeclarationRow", "DeviceDetail", "DeviceIdentity",
+    "DeviceRow", "EndpointRow", "FindingDetail", "FindingRow", "InterfaceRow", "LastScan",
+    "LinkEnd", "LinkRow", "Page", "PartError", "Row", "ScanCounts", "ScanDetail",
+    "ScanResultRow", "ScanRow", "SiteChild", "SiteDetail", "SiteKpis", "SiteRef", "SiteRow",
+    "Topology", "WaiverRow", "ZoneRow", "config_diff", "config_text", "find_device",
+    "get_device", "get_finding", "get_scan", "get_site", "list_audit_events",
+    "list_config_versions", "list_devices", "list_endpoints", "list_findings",
+    "list_interfaces", "list_links", "list_scans", "list_sites", "parse_address",
+    "resolve_device", "subtree_kpis", "topology",
+]  # fmt: skip
