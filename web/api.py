@@ -35,6 +35,7 @@ from .schemas import (
     TopologyQuery,
     WaiverIn,
     WaiverOut,
+    WaiverQuery,
 )
 
 blueprint = Blueprint("api", __name__)
@@ -210,6 +211,31 @@ def waive_finding(finding_id: int) -> Any:
             until=waiver.until, created_by=waiver.created_by,
         )  # fmt: skip
     return _reply(waive_finding, out)
+
+
+@blueprint.get("/waivers")
+@requires(Action.VIEW)
+@operation("Waivers, latest first", query=WaiverQuery, response=q.Page[q.WaiverListRow])
+def waivers() -> Any:
+    args = WaiverQuery.parse(request.args)
+    with store().session() as db:
+        return _reply(waivers, q.list_waivers(db, scope=_scope(), **args.filters()))
+
+
+@blueprint.get("/targets")
+@requires(Action.VIEW)
+@operation("The plans' targets that bear on the user's subtree", response=list[q.TargetRow])
+def targets() -> Any:
+    with store().session() as db:
+        return _reply(targets, q.list_targets(db, scope=_scope()))
+
+
+@blueprint.get("/findings/summary")
+@requires(Action.VIEW)
+@operation("Open findings by severity and zone", response=q.FindingsSummary)
+def findings_summary() -> Any:
+    with store().session() as db:
+        return _reply(findings_summary, q.findings_summary(db, scope=_scope()))
 
 
 @blueprint.get("/audit")

@@ -76,17 +76,19 @@ def dashboard() -> Any:
         else:
             roots = q.list_sites(db, level=Level.PROVINCIAL, per_page=None).items
         kpis = q.subtree_kpis(db, [r.code for r in roots])
+        findings = q.findings_summary(db, scope=_scope())
+        backups = q.backup_freshness(db, scope=_scope())
         scans = q.list_scans(db, scope=_scope(), per_page=5)
         coverage = _coverage_rows(db)
-    severity_totals = {s.value: sum(k.open_findings_by_severity.get(s, 0) for k in kpis.values())
-                       for s in Severity}  # fmt: skip
+    zones = sorted({c.zone or "" for c in findings.open_by_severity_zone})
+    grid = {(c.severity, c.zone or ""): c.count for c in findings.open_by_severity_zone}
     chart = {
         "labels": [_(s.value) for s in Severity],
-        "values": [severity_totals[s.value] for s in Severity],
+        "values": [sum(grid.get((s, z), 0) for z in zones) for s in Severity],
     }
     return render_template(
         "dashboard.html", roots=roots, kpis=kpis, scans=scans, coverage=coverage,
-        severity_totals=severity_totals, chart=chart,
+        findings=findings, zones=zones, grid=grid, backups=backups, chart=chart,
     )  # fmt: skip
 
 

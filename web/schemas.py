@@ -137,6 +137,10 @@ class ScanResultQuery(Paged):
     with_errors: bool = False
 
 
+class WaiverQuery(Paged):
+    active: bool | None = None
+
+
 class AuditQuery(Paged):
     actor: str | None = Text
     action: str | None = Text

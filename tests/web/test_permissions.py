@@ -63,6 +63,9 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
     "api.findings": (Action.VIEW, lambda s: f"/api/v1/findings?site={s.site}", False),
     "api.finding": (Action.VIEW, lambda s: f"/api/v1/findings/{s.finding_id}", True),
     "api.audit": (Action.VIEW_AUDIT, lambda s: "/api/v1/audit", False),
+    "api.waivers": (Action.VIEW, lambda s: "/api/v1/waivers", False),
+    "api.targets": (Action.VIEW, lambda s: "/api/v1/targets", False),
+    "api.findings_summary": (Action.VIEW, lambda s: "/api/v1/findings/summary", False),
 }
 # Changes are tested with their own data (test_waive.py); these need no login at all.
 ELSEWHERE = {"api.waive_finding", "pages.finding_waive"}
