@@ -7,12 +7,14 @@ models (``operation``); ``/api/v1/openapi.json`` is generated from those declara
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from pydantic import ValidationError
 
 from netcensus.compliance.findings import waive
+from netcensus.errors import NotFound
 from netcensus.inventory import queries as q
 from netcensus.inventory.enums import FindingState
 
@@ -24,6 +26,7 @@ from .schemas import (
     ConfigDiffQuery,
     ConfigQuery,
     ConfigTextQuery,
+    CoverageQuery,
     DeviceQuery,
     EndpointQuery,
     FindingQuery,
@@ -236,6 +239,27 @@ def targets() -> Any:
 def findings_summary() -> Any:
     with store().session() as db:
         return _reply(findings_summary, q.findings_summary(db, scope=_scope()))
+
+
+# Coverage (netcensus.compliance.coverage) is built beside the web; its route exists once
+# that module is installed.
+if importlib.util.find_spec("netcensus.compliance.coverage") is not None:
+    from netcensus.compliance import coverage as coverage_module  # type: ignore[attr-defined]
+
+    @blueprint.get("/coverage")
+    @requires(Action.VIEW)
+    @operation("Coverage of the targets by level, in the user's subtree", query=CoverageQuery,
+               response=coverage_module.CoverageResult)  # fmt: skip
+    def coverage() -> Any:
+        args = CoverageQuery.parse(request.args)
+        under = args.under or _scope()
+        if not account().sees(under):
+            raise NotFound(f"no site with code {under!r}")
+        with store().session() as db:
+            found = coverage_module.coverage_rows(
+                db, target=args.target, level=args.level, under=under, by_child=args.by_child
+            )
+            return _reply(coverage, found)
 
 
 @blueprint.get("/audit")

@@ -58,13 +58,25 @@ def _template_globals(state: Any) -> None:
     state.app.jinja_env.globals.update(Action=Action, choices=CHOICES)
 
 
+HAS_COVERAGE = importlib.util.find_spec("netcensus.compliance.coverage") is not None
+
+
 def _coverage_rows(db: Any) -> list[Any] | None:
-    """Coverage per target once ``netcensus.compliance.coverage`` is installed; None before."""
-    if importlib.util.find_spec("netcensus.compliance.coverage") is None:
+    """Coverage per target × level of the user's subtree; None before coverage is installed."""
+    if not HAS_COVERAGE:
         return None
     from netcensus.compliance import coverage  # type: ignore[attr-defined]
 
-    return list(coverage.coverage_by_level(db, scope=_scope()))
+    return list(coverage.coverage_rows(db, under=_scope(), with_missing=False).rows)
+
+
+def _site_capabilities(db: Any, code: str) -> Any:
+    """Each capability of a site, observed and declared side by side (once coverage exists)."""
+    if not HAS_COVERAGE:
+        return None
+    from netcensus.compliance import coverage  # type: ignore[attr-defined]
+
+    return coverage.site_capabilities(db, code)
 
 
 @blueprint.get("/")
@@ -112,11 +124,15 @@ def site(code: str) -> Any:
         detail = q.get_site(db, code, scope=_scope())
         filters = args.filters() | {"site": code}
         devices = q.list_devices(db, scope=_scope(), **filters)
+        capabilities = _site_capabilities(db, code)
     chart = {
         "labels": [c.name for c in detail.children],
         "values": [sum(c.kpis.open_findings_by_severity.values()) for c in detail.children],
     }
-    return render_template("site.html", site=detail, devices=devices, args=args, chart=chart)
+    return render_template(
+        "site.html", site=detail, devices=devices, args=args, chart=chart,
+        capabilities=capabilities,
+    )  # fmt: skip
 
 
 @blueprint.get("/devices")

@@ -137,6 +137,13 @@ class ScanResultQuery(Paged):
     with_errors: bool = False
 
 
+class CoverageQuery(Query):
+    target: str | None = Field(default=None, max_length=64)
+    level: Level | None = None
+    under: str | None = Field(default=None, max_length=12, pattern=r"^\d+$")
+    by_child: bool = False
+
+
 class WaiverQuery(Paged):
     active: bool | None = None
 
