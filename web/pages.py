@@ -5,13 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import importlib.util
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
-from netcensus.compliance.findings import waive
+from netcensus.compliance.findings import export_findings, waive
 from netcensus.inventory import queries as q
 from netcensus.inventory.enums import (
     DeviceRole,
@@ -211,6 +222,25 @@ def findings() -> Any:
     with store().session() as db:
         found = q.list_findings(db, scope=_scope(), **args.filters())
     return render_template("findings.html", findings=found, args=args)
+
+
+@blueprint.get("/findings/export.<any(csv, json):fmt>")
+@requires(Action.VIEW)
+def findings_export(fmt: str) -> Any:
+    """The filtered findings with their evidence, for an external assessor (CSV or JSON)."""
+    args = FindingQuery.parse(request.args)
+    filters = args.filters() | {"page": 1, "per_page": None}
+    with store().session() as db:
+        found = q.list_findings(db, scope=_scope(), **filters)
+    rows = [row.model_dump(mode="json") for row in found.items]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"findings.{fmt}"
+        export_findings(rows, fmt, out)
+        data = out.read_bytes()
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=netcensus-findings.{fmt}",
+    })  # fmt: skip
 
 
 @blueprint.route("/findings/<int(max=2147483647):finding_id>", methods=["GET", "POST"])

@@ -147,3 +147,18 @@ def test_every_ui_string_has_a_chinese_translation() -> None:
     found = {m[2] for m in extract_from_dir(str(web_dir), method_map, keywords=keywords)}
     missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
     assert missing == []
+
+
+def test_findings_export_carries_the_evidence_of_the_users_subtree(
+    web: tuple[Flask, Store, World], client_of: Callable[[str | None], FlaskClient]
+) -> None:
+    _, _, world = web
+    response = client_of("security-gz").get("/findings/export.csv?severity=high", base_url=BASE)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data().decode("utf-8-sig")
+    assert world.inside.device in text and world.outside.device not in text
+    exported = client_of("security-gz").get("/findings/export.json", base_url=BASE).json
+    assert [f["evidence"] for f in exported] == [
+        [{"device": world.inside.device, "line": "transport input ssh telnet"}]
+    ]

@@ -34,6 +34,7 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
     "pages.config_text": (Action.VIEW_CONFIG, lambda s: f"/config?device={s.device}", True),
     "pages.config_diff": (Action.VIEW_CONFIG, lambda s: f"/config-diff?device={s.device}", True),
     "pages.findings": (Action.VIEW, lambda s: f"/findings?site={s.site}", False),
+    "pages.findings_export": (Action.VIEW, lambda s: f"/findings/export.csv?site={s.site}", False),
     "pages.finding": (Action.VIEW, lambda s: f"/findings/{s.finding_id}", True),
     "pages.topology": (Action.VIEW, lambda s: f"/topology?site={s.site}", True),
     "pages.scans": (Action.VIEW, lambda s: "/scans", False),
