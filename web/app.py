@@ -23,10 +23,12 @@ DEFAULT_LANGUAGE = "zh"  # the division names are Chinese; so are most users
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
-# Local assets only, nothing inline that could run: a device-supplied string that slipped
-# through escaping still could not execute.
+# Local assets only, no inline script: a device-supplied string that slipped through
+# escaping still could not execute. Inline styles are allowed because cytoscape and Chart.js
+# size their canvases with them (a style cannot run code).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 

@@ -58,6 +58,8 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # type: 
     problems: list[str] = []
     opened.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
     opened.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    # Console errors include Content-Security-Policy refusals and missing local assets.
+    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     yield opened
     context.close()
     assert problems == []
