@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -126,7 +126,8 @@ def build_document(rules: list[tuple[str, str, Operation]]) -> dict[str, Any]:
         for model in (*_response_models(op), *([op.body] if op.body else [])):
             models[_name(model)] = model
     for name, model in models.items():
-        mode = "validation" if any(op.body is model for _r, _m, op in rules) else "serialization"
+        is_body = any(op.body is model for _r, _m, op in rules)
+        mode: Literal["validation", "serialization"] = "validation" if is_body else "serialization"
         _component(name, TypeAdapter(model).json_schema(mode=mode, ref_template=REF), components)
     definitions = {"$defs": components}
     error = {"application/json": {"schema": {"$ref": REF.format(model="ErrorOut")}}}
