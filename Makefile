@@ -19,8 +19,10 @@ $(BIN)/netcensus: pyproject.toml
 venv: $(BIN)/netcensus
 
 # Debian packages the lab tests and the demo use: net-snmp's client tools (the baseline
-# every SNMP test compares against) and Prometheus (the server and promtool that check
-# /metrics and the example alerting rules). Installed only when missing.
+# every SNMP test compares against), Prometheus (the server and promtool that check /metrics
+# and the example alerting rules), chromium for the browser tests (Playwright drives this
+# binary; it never downloads a browser) and a CJK font so screenshots show the Chinese UI.
+# Installed only when missing.
 system-deps:
 	@command -v snmpbulkwalk >/dev/null || { \
 	  echo "installing Debian package snmp (net-snmp client tools)"; \
@@ -29,10 +31,15 @@ system-deps:
 	  echo "installing Debian package prometheus (server and promtool)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends prometheus >/dev/null; }
+	@test -x /usr/lib/chromium/chromium && fc-list :lang=zh | grep -q . || { \
+	  echo "installing Debian packages chromium, fonts-wqy-microhei (browser tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-wqy-microhei >/dev/null; }
 
 # The demo lab sits under Shantou (4405), beside the example inventory's offices, so the
 # scan reaches only the simulated devices on 127.20.x.x and never the example's addresses.
 DEMO_ROOT := 4405
+DEMO_PORT ?= 8000
 NC := $(BIN)/netcensus
 
 demo: venv
@@ -51,6 +58,12 @@ demo: venv
 	@echo "  export NETCENSUS_HOME=$(NETCENSUS_HOME) PATH=$(CURDIR)/$(BIN):\$$PATH"
 	@echo "  netcensus devices list --site $(DEMO_ROOT); netcensus findings show ID; netcensus --help"
 	@echo "Stop it with: netcensus lab down"
+	@echo
+	@if $(NC) users list --json | grep '"name": "demo"' >/dev/null; then \
+	  echo "user demo exists (its password was printed when it was made)"; \
+	else $(NC) users add demo --role admin --generate-password; fi
+	@echo "Web UI: http://127.0.0.1:$(DEMO_PORT)/  (user demo; the password is printed once, above)"
+	$(NC) serve --host 127.0.0.1 --port $(DEMO_PORT)
 
 test: venv system-deps
 	$(BIN)/pytest

@@ -505,6 +505,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The division subtree the user sees and changes; None = the whole country.
+    scope_code: Mapped[str | None] = mapped_column(String(12))
+    last_login_at: Mapped[dt.datetime | None]
 
 
 class AuditEvent(Base):
@@ -515,6 +518,10 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(64))
+    # The account that made the change (None for the CLI's and the scheduler's own changes).
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(64))
     object_kind: Mapped[str] = mapped_column(String(32))
     object_key: Mapped[str] = mapped_column(String(256))
@@ -697,3 +704,21 @@ class CoverageSnapshot(Base):
     in_scope: Mapped[int] = mapped_column(Integer)
     covered: Mapped[int] = mapped_column(Integer)
     conflicts: Mapped[int] = mapped_column(Integer)
+
+
+class ApiToken(Base):
+    """A user's bearer token for the REST API: only its SHA-256 is kept; revocable, expiring."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    # Tokens are 256 random bits, so a plain SHA-256 cannot be brute-forced (unlike passwords).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()

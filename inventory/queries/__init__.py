@@ -66,3 +66,22 @@ __all__ = [
     "list_pollers", "list_scans", "list_schedules", "list_sites", "parse_address", "subtree_kpis",
     "topology",
 ]  # fmt: skip
+
+# -- Added by the web branch: dashboard roll-ups, waiver and target lists (overview.py) -----
+from .overview import (  # noqa: E402
+    BackupFreshness,
+    FindingCount,
+    FindingsSummary,
+    StaleBackup,
+    TargetRow,
+    WaiverListRow,
+    backup_freshness,
+    findings_summary,
+    list_targets,
+    list_waivers,
+)
+
+__all__ += [
+    "BackupFreshness", "FindingCount", "FindingsSummary", "StaleBackup", "TargetRow",
+    "WaiverListRow", "backup_freshness", "findings_summary", "list_targets", "list_waivers",
+]  # fmt: skip

@@ -68,6 +68,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "metrics",
         "Serve or print Prometheus metrics computed from the store.",
     ),
+    "users": ("netcensus.cli.users", "users", "Web and API accounts, roles, scopes and tokens."),
+    "serve": ("netcensus.cli.serve", "serve", "Serve the web UI and the REST API."),
     "inventory": (
         "netcensus.cli.inventory",
         "inventory",

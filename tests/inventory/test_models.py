@@ -23,6 +23,7 @@ from netcensus.inventory.enums import (
     ZoneKind,
 )
 from netcensus.inventory.models import (
+    ApiToken,
     AuditEvent,
     Base,
     CapabilityDefinition,
@@ -239,7 +240,11 @@ def _populate(store: Store) -> None:
             Waiver(reason="migration", created_by="sec", until=dt.date(2027, 1, 1))
         )
         s.add(finding)
-        s.add(User(username="sec", role=Role.SECURITY, password_hash="scrypt$..."))
+        sec = User(
+            username="sec", role=Role.SECURITY, password_hash="scrypt$...", scope_code="4401"
+        )
+        s.add(sec)
+        s.add(ApiToken(user=sec, name="ci", token_hash="0" * 64, expires_at=NOW))
         s.add(
             AuditEvent(
                 actor="sec",
@@ -299,6 +304,8 @@ def test_every_model_round_trips(store: Store) -> None:
         assert finding.severity is Severity.CRITICAL
         assert finding.waivers[0].until == dt.date(2027, 1, 1)
         assert s.scalar(select(User)).role is Role.SECURITY  # type: ignore[union-attr]
+        token = s.scalar(select(ApiToken))
+        assert token is not None and token.user.scope_code == "4401" and token.expires_at == NOW
         assert s.scalar(select(AuditEvent)).after == {"until": "2027-01-01"}  # type: ignore[union-attr]
 
 
@@ -331,6 +338,7 @@ def test_every_table_is_exercised() -> None:
         "playbook_events",
         "capability_definitions",
         "coverage_snapshots",
+        "api_tokens",
     }
     assert set(Base.metadata.tables) == covered
 

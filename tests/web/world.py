@@ -1,0 +1,215 @@
+"""A small store with one object of each kind inside and outside the 4401 (Guangzhou) subtree.
+
+Users of every role are limited to 4401; a national admin sees both. Names carry "in-scope"
+or "out-of-scope" so a test can tell from any response which side leaked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from netcensus.collectors.configs import store_config
+from netcensus.inventory.db import Store
+from netcensus.inventory.enums import (
+    DeviceRole,
+    FindingState,
+    Level,
+    LinkKind,
+    Outcome,
+    Platform,
+    Role,
+    ScanStatus,
+    Severity,
+    ZoneKind,
+)
+from netcensus.inventory.models import (
+    Device,
+    Endpoint,
+    Finding,
+    Interface,
+    Link,
+    Scan,
+    ScanResult,
+    Site,
+    Zone,
+)
+from netcensus.web import accounts
+
+SCOPE = "4401"
+PASSWORD = "correct horse battery staple"
+T0 = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
+SITES = [
+    ("44", "广东省", Level.PROVINCIAL, None),
+    ("4401", "广州市", Level.PREFECTURE, "44"),
+    ("440103", "荔湾区", Level.COUNTY, "4401"),
+    ("440103001", "沙面街道", Level.TOWNSHIP, "440103"),
+    ("4405", "汕头市", Level.PREFECTURE, "44"),
+    ("440507", "濠江区", Level.COUNTY, "4405"),
+]
+CONFIG_V1 = (
+    "hostname {name}\ninterface GigabitEthernet0/1\n description uplink\n!\n"
+    "line vty 0 4\n transport input ssh telnet\n"
+)
+CONFIG_V2 = (
+    "hostname {name}\ninterface GigabitEthernet0/1\n description uplink to core\n!\n"
+    "line vty 0 4\n transport input ssh\n"
+)
+
+
+@dataclass
+class Side:
+    """The objects of one side (in or out of the 4401 scope)."""
+
+    site: str
+    device: str
+    peer: str
+    finding_id: int = 0
+    scan_id: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    inside: Side
+    outside: Side
+    tokens: dict[str, str] = field(default_factory=dict)  # username -> bearer token
+
+
+def _side(session, tag: str, site: Site, township: bool) -> Side:  # type: ignore[no-untyped-def]
+    internal = Zone(site=site, name=f"{tag}-internal", kind=ZoneKind.INTERNAL)
+    external = Zone(site=site, name=f"{tag}-external", kind=ZoneKind.EXTERNAL)
+    session.add_all([internal, external])
+    core = Device(
+        name=f"sw-{tag}-core",
+        site=site,
+        zone=internal,
+        role=DeviceRole.CORE_SWITCH,
+        platform=Platform.CISCO_IOS,
+        vendor="Cisco",
+        mgmt_address=f"10.{len(tag)}.0.1",
+        sys_descr=f"Cisco IOS {tag}",
+        first_seen=T0,
+        last_seen=T0,
+    )
+    edge = Device(
+        name=f"fw-{tag}-edge",
+        site=site,
+        zone=external,
+        role=DeviceRole.FIREWALL,
+        platform=Platform.HUAWEI_VRP,
+        vendor="Huawei",
+        first_seen=T0,
+        last_seen=T0,
+    )
+    session.add_all([core, edge])
+    session.flush()
+    core_port = Interface(
+        device=core,
+        name="GigabitEthernet0/1",
+        if_index=1,
+        oper_status="up",
+        description=f"to fw-{tag}-edge",
+        mac="00:11:22:33:44:01",
+    )
+    access = Interface(device=core, name="GigabitEthernet0/2", if_index=2, oper_status="up")
+    edge_port = Interface(device=edge, name="GE0/0/1", if_index=1, oper_status="up")
+    session.add_all([core_port, access, edge_port])
+    session.flush()
+    session.add(
+        Link(
+            a_interface_id=core_port.id,
+            b_interface_id=edge_port.id,
+            kind=LinkKind.LAN,
+            evidence=["lldp"],
+            first_seen=T0,
+            last_seen=T0,
+        )
+    )
+    session.add(
+        Endpoint(
+            mac=f"aa:bb:cc:00:00:{len(tag):02x}",
+            ip=f"10.{len(tag)}.1.10",
+            device=core,
+            interface=access,
+            vlan=10,
+            first_seen=T0,
+            last_seen=T0,
+        )
+    )
+    store_config(session, core, CONFIG_V1.format(name=core.name), T0)
+    store_config(session, core, CONFIG_V2.format(name=core.name), T0 + dt.timedelta(days=30))
+    finding = Finding(
+        rule_id="NET-AUTH-01",
+        pack="mlps-l3",
+        subject_kind="device",
+        subject_key=f"device:{core.name}",
+        device=core,
+        site=site,
+        zone_kind="internal",
+        severity=Severity.HIGH,
+        mlps_level=3,
+        verdict="fail",
+        message=f"telnet enabled on {core.name}",
+        state=FindingState.OPEN,
+        evidence=[{"device": core.name, "line": "transport input ssh telnet"}],
+        first_seen=T0,
+        last_seen=T0,
+    )
+    session.add(finding)
+    scan = Scan(
+        started_at=T0,
+        finished_at=T0,
+        started_by="cli:test",
+        source="scan",
+        scope={"site": site.code},
+        status=ScanStatus.COMPLETED,
+    )
+    session.add(scan)
+    session.flush()
+    session.add(
+        ScanResult(
+            scan_id=scan.id,
+            device_id=core.id,
+            target=core.name,
+            method="snmp",
+            outcome=Outcome.OK,
+            duration_ms=120,
+            finished_at=T0,
+        )
+    )
+    session.flush()
+    return Side(
+        site=site.code, device=core.name, peer=edge.name, finding_id=finding.id, scan_id=scan.id
+    )
+
+
+def build(store: Store) -> World:
+    with store.transaction() as session:
+        sites = {}
+        for code, name, level, parent in SITES:
+            sites[code] = Site(code=code, name=name, level=level, parent_code=parent)
+            session.add(sites[code])
+        session.flush()
+        inside = _side(session, "in-scope", sites["440103001"], township=True)
+        outside = _side(session, "out-of-scope", sites["440507"], township=False)
+        world = World(inside, outside)
+        for role in Role:
+            user = accounts.create_user(
+                session,
+                f"{role.value}-gz",
+                role=role,
+                scope_code=SCOPE,
+                password=PASSWORD,
+                actor="test",
+            )
+            _, world.tokens[user.username] = accounts.issue_token(
+                session, user, name="test", days=30, actor="test"
+            )
+        national = accounts.create_user(
+            session, "admin-all", role=Role.ADMIN, scope_code=None, password=PASSWORD, actor="test"
+        )
+        _, world.tokens["admin-all"] = accounts.issue_token(
+            session, national, name="test", days=30, actor="test"
+        )
+    return world

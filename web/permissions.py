@@ -1,0 +1,55 @@
+"""The permission matrix: which role may do what, and the division subtree it may do it in.
+
+This module is the single place that decides access. Pages and the API name the
+:class:`Action` each route needs (``web/guard.py``); tests generate every route × role ×
+in-scope/out-of-scope case from :data:`MATRIX`; ``docs/security.md`` documents it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from netcensus.inventory.enums import Role
+
+
+class Action(StrEnum):
+    """What a route does, as far as access is concerned."""
+
+    VIEW = "view"  # inventory, coverage, findings, scans, topology, targets
+    VIEW_CONFIG = "view-config"  # stored (redacted) configuration text and diffs
+    WAIVE = "waive"  # accept a finding's risk until a date
+    VIEW_AUDIT = "view-audit"  # the audit log
+
+
+MATRIX: dict[Action, frozenset[Role]] = {
+    Action.VIEW: frozenset(Role),
+    # Even redacted, a running config maps the network's defences: not for every viewer.
+    Action.VIEW_CONFIG: frozenset({Role.ADMIN, Role.SECURITY}),
+    Action.WAIVE: frozenset({Role.ADMIN, Role.SECURITY}),
+    Action.VIEW_AUDIT: frozenset({Role.ADMIN}),
+}
+
+
+def allows(role: Role | str, action: Action) -> bool:
+    """Whether ``role`` may perform ``action`` at all (scope is checked separately).
+
+    >>> allows("viewer", Action.VIEW), allows("viewer", Action.WAIVE)
+    (True, False)
+    """
+    return Role(role) in MATRIX[action]
+
+
+def in_scope(scope_code: str | None, site_code: str | None) -> bool:
+    """Whether an object at ``site_code`` lies in the subtree a user is limited to.
+
+    A user without a scope sees the whole country. An object with no site (a device
+    discovered but never placed) belongs to no subtree, so only national users see it.
+
+    >>> in_scope("4405", "440513"), in_scope("4405", "4401"), in_scope(None, None)
+    (True, False, True)
+    >>> in_scope("4405", None)
+    False
+    """
+    if scope_code is None:
+        return True
+    return site_code is not None and site_code.startswith(scope_code)
