@@ -23,6 +23,10 @@ INFRASTRUCTURE_CAPABILITIES = {
 }  # fmt: skip
 EVIDENCE_ORDER = [e.value for e in LinkEvidence]
 _VLAN_IN_NAME = re.compile(r"vlan\D*(\d+)$", re.IGNORECASE)
+# VRP appends the port's speed to some names in its CLI: GigabitEthernet0/0/1(10G).
+_SPEED_SUFFIX = re.compile(r"\s*\(\d+(?:\.\d+)?[GM]\)$")
+# Forwarding-table "ports" that are the switch itself, not a place a host is plugged in.
+_PSEUDO_PORTS = re.compile(r"^(cpu|router|switch|drop|self|sup-eth\d*|stackport)$", re.I)
 
 
 def normalise_mac(value: str | None) -> str | None:
@@ -38,6 +42,37 @@ def normalise_mac(value: str | None) -> str | None:
     return mac_to_format(value.strip(), "MAC_COLON_TWO").lower()
 
 
+def device_interface_name(name: str) -> str:
+    """An interface name as the store keeps it, whichever method reported it.
+
+    >>> device_interface_name("XGigabitEthernet0/0/1(10G)")
+    'XGigabitEthernet0/0/1'
+    >>> device_interface_name("Gi0/1")
+    'Gi0/1'
+    """
+    return _SPEED_SUFFIX.sub("", name.strip())
+
+
+def is_host_mac(mac: str) -> bool:
+    """Whether a MAC can be a host's: multicast and broadcast addresses never are.
+
+    >>> is_host_mac("00:11:22:33:44:55"), is_host_mac("01:00:5e:00:00:01")
+    (True, False)
+    >>> is_host_mac("ff:ff:ff:ff:ff:ff")
+    False
+    """
+    return not int(mac[:2], 16) & 1
+
+
+def is_pseudo_port(name: str | None) -> bool:
+    """A forwarding entry on the CPU, the router or the switch itself: not an endpoint port.
+
+    >>> is_pseudo_port("CPU"), is_pseudo_port("Router"), is_pseudo_port("Gi0/1")
+    (True, True, False)
+    """
+    return bool(name) and bool(_PSEUDO_PORTS.match(name.strip()))  # type: ignore[union-attr]
+
+
 def interface_key(name: str | None) -> str:
     """A spelling-independent key for an interface name: Gi0/1 and GigabitEthernet0/1 agree.
 
@@ -50,7 +85,9 @@ def interface_key(name: str | None) -> str:
     """
     if not name:
         return ""
-    canonical = canonical_interface_name(name.strip(), addl_name_map={"XGE": "TenGigabitEthernet"})
+    canonical = canonical_interface_name(
+        device_interface_name(name), addl_name_map={"XGE": "TenGigabitEthernet"}
+    )
     return canonical.lower().replace("-", "").replace(" ", "")
 
 

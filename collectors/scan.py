@@ -452,6 +452,24 @@ class DeviceOutcome:
     config_changed: bool = False
     stale: bool = False
     device: str | None = None  # the device row's name (a discovered device's own name)
+    part_errors: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def tally_key(self) -> str:
+        """ok / ok_with_errors / failed / skipped: clean successes are counted apart."""
+        if self.outcome == Outcome.OK and self.part_errors:
+            return OK_WITH_ERRORS
+        return self.outcome.value
+
+
+# A device collected, with some part missing or wrong (a cut walk, undecodable text, an
+# out-of-range value, enable refused): its Outcome is OK, with part errors.
+OK_WITH_ERRORS = "ok_with_errors"
+TALLY_KEYS = ("ok", OK_WITH_ERRORS, "failed", "skipped")
+
+
+def part_errors(observation: Observation) -> list[dict[str, str]]:
+    return [{"part": e.part, "code": e.code, "message": e.message} for e in observation.errors]
 
 
 def _partial_problems(observation: Observation) -> tuple[str | None, str | None]:
@@ -504,6 +522,7 @@ def _record(session: Session, scan_id: int, item: Observation | Skipped) -> Devi
     if item.ok:
         code, error = _partial_problems(item)
         outcome = DeviceOutcome(item.target, item.method, Outcome.OK, code, error)
+        outcome.part_errors = part_errors(item)
     else:
         outcome = DeviceOutcome(
             item.target, item.method, Outcome.FAILED, item.error_code or "failed", item.error
@@ -529,6 +548,7 @@ def _result_row(scan_id: int, device_id: int | None, outcome: DeviceOutcome) -> 
         duration_ms=outcome.duration_ms,
         new_device=outcome.new_device,
         config_changed=outcome.config_changed,
+        part_errors=outcome.part_errors,
         finished_at=utcnow(),
     )
 
@@ -629,7 +649,8 @@ def summarise(session: Session, scan_id: int) -> dict[str, Any]:
     return {
         "results": len(outcomes),
         "devices": len({r.target for r in outcomes}),
-        "ok": sum(r.outcome == Outcome.OK for r in outcomes),
+        "ok": sum(r.outcome == Outcome.OK and not r.part_errors for r in outcomes),
+        OK_WITH_ERRORS: sum(r.outcome == Outcome.OK and bool(r.part_errors) for r in outcomes),
         "failed": sum(r.outcome == Outcome.FAILED for r in outcomes),
         "skipped": sum(r.outcome == Outcome.SKIPPED for r in outcomes),
         "stale": len({r.target for r, stale in rows if stale and r.outcome == Outcome.FAILED}),
@@ -746,6 +767,21 @@ def discovery_targets(
             )  # fmt: skip
         )
     return found
+
+
+def with_errors(store: Store, scan_id: int) -> list[dict[str, Any]]:
+    """The scan's (device, method) pairs collected with part errors, and those errors."""
+    with store.session() as session:
+        rows = session.scalars(
+            select(ScanResult)
+            .where(ScanResult.scan_id == scan_id, ScanResult.outcome == Outcome.OK)
+            .order_by(ScanResult.target, ScanResult.method)
+        )
+        return [
+            {"device": r.target, "method": r.method, "part_errors": r.part_errors}
+            for r in rows
+            if r.part_errors
+        ]
 
 
 def failures(store: Store, scan_id: int) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from netcensus.inventory.enums import DeviceRole, Level
+from netcensus.lab import snmprec
 from netcensus.lab.topology import (
     EXTERNAL,
     INTERNAL,
@@ -119,6 +120,25 @@ _SWITCHES = (DeviceRole.ACCESS_SWITCH, DeviceRole.DISTRIBUTION_SWITCH, DeviceRol
 _NETWORK = (*_SWITCHES, DeviceRole.ROUTER, DeviceRole.FIREWALL)
 
 
+# What real agents do that the collector must survive (issue: real-device fidelity), one
+# fault per class. The key is the quirk the SNMP view renders (lab/snmprec.py).
+SNMP_QUIRKS = {
+    "nul-padded-lldp-port": "LLDP remote port ids padded with NUL octets to 16 bytes",
+    "gbk-text": "sysLocation, sysContact and one ifAlias in GBK, not UTF-8",
+    "counter64-speed": "one port's ifSpeed is a Counter64 of 2^64-1",
+    "out-of-order-oids": "the forwarding table is returned in decreasing OID order",
+    "cdp-mac-device-id": "CDP neighbours whose device id is their MAC as 6 raw octets",
+    "four-octet-lldp-capabilities": "LLDP capabilities sent as 4 octets",
+    "duplicate-ifname": "two interfaces share one name (distinct ifIndex)",
+}
+# Declared SNMPv3 credentials that cannot work: the scan must say so clearly.
+V3_CREDENTIAL_FAULTS = {
+    "v3-privacy-required": "declared SNMPv3 without privacy; the agent's user requires it",
+    "v3-short-key": "declared SNMPv3 auth key has 5 characters (SNMPv3 needs 8)",
+}
+SHORT_V3_KEY = "short"
+
+
 def plant(builder: Builder, sites: list[Site]) -> list[Fault]:
     """Plant every fault kind once; returns them in planting order (ids F01...)."""
     p = _Planter(builder, sites)
@@ -126,7 +146,39 @@ def plant(builder: Builder, sites: list[Site]) -> list[Fault]:
     _config_faults(p)
     _agent_faults(p)
     _real_configs(p)
+    _collection_faults(p)
     return p.faults
+
+
+def _collection_faults(p: _Planter) -> None:
+    """One device per class of what real agents send; effects say what must be collected."""
+    for quirk, summary in SNMP_QUIRKS.items():
+        roles = (DeviceRole.ACCESS_SWITCH,) if quirk == "out-of-order-oids" else _SWITCHES
+        platforms = ("cisco_ios",) if quirk == "cdp-mac-device-id" else ()
+        d = p.pick(None, None, roles, platforms)
+        d.device.snmp_quirks.append(quirk)
+        p.add(quirk, summary, [d], [], effects=_quirk_effects(quirk, d))
+    for kind, summary in V3_CREDENTIAL_FAULTS.items():
+        d = p.pick(None, None, _SWITCHES)
+        d.device.snmp_quirks.append(kind)
+        p.add(kind, summary, [d], [], effects={"snmp": "auth"})
+
+
+def _quirk_effects(quirk: str, d: DeviceRecord) -> dict[str, Any]:
+    device = d.device
+    port = snmprec.quirk_port(device)
+    if quirk == "gbk-text":
+        return {
+            "sys_location": f"{device.site_code} {device.zone}{snmprec.GBK_LOCATION_SUFFIX}",
+            "sys_contact": snmprec.GBK_CONTACT,
+            "interface": port.name,
+            "alias": snmprec.gbk_alias(port),
+        }
+    if quirk == "counter64-speed":
+        return {"interface": port.name, "speed": port.speed, "part_error": "out-of-range"}
+    if quirk == "duplicate-ifname":
+        return {"interface": port.name, "interfaces_of_that_name": 2}
+    return {}
 
 
 def _isolation_faults(p: _Planter) -> None:

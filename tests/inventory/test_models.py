@@ -40,6 +40,7 @@ from netcensus.inventory.models import (
     SiteRegion,
     Target,
     User,
+    Vlan,
     Waiver,
     Zone,
 )
@@ -160,6 +161,7 @@ def _populate(store: Store) -> None:
             Endpoint(
                 mac="00:50:56:aa:bb:cc",
                 ip="10.44.1.100",
+                ips=["10.44.1.100", "10.44.1.101"],
                 device=access,
                 interface=down,
                 vlan=10,
@@ -186,8 +188,10 @@ def _populate(store: Store) -> None:
                 error="no answer",
                 duration_ms=2000,
                 device_id=core.id,
+                part_errors=[{"part": "fdb", "code": "walk-loop", "message": "stopped"}],
             )
         )
+        s.add(Vlan(device=access, vid=10, name="办公网", first_seen=NOW, last_seen=NOW))
         s.add_all([blob, scan])
         s.flush()
         s.add(
@@ -297,6 +301,14 @@ def test_every_model_round_trips(store: Store) -> None:
         assert finding.severity is Severity.CRITICAL
         assert finding.waivers[0].until == dt.date(2027, 1, 1)
         assert s.scalar(select(User)).role is Role.SECURITY  # type: ignore[union-attr]
+        vlan = s.scalar(select(Vlan))
+        assert vlan is not None and (vlan.device.name, vlan.vid, vlan.name) == (
+            "gz-int-acc-1",
+            10,
+            "办公网",
+        )
+        assert s.scalar(select(Endpoint.ips)) == ["10.44.1.100", "10.44.1.101"]
+        assert s.scalar(select(ScanResult.part_errors))[0]["code"] == "walk-loop"  # type: ignore[index]
         assert s.scalar(select(AuditEvent)).after == {"until": "2027-01-01"}  # type: ignore[union-attr]
 
 
@@ -321,6 +333,7 @@ def test_every_table_is_exercised() -> None:
         "waivers",
         "users",
         "audit_events",
+        "vlans",
     }
     assert set(Base.metadata.tables) == covered
 
