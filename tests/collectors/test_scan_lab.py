@@ -33,6 +33,7 @@ from netcensus.inventory.divisions import import_divisions
 from netcensus.inventory.enums import Outcome, ZoneKind
 from netcensus.inventory.loader import load_inventory
 from netcensus.inventory.models import Device, Endpoint, Interface, Link, Scan, ScanResult
+from netcensus.lab.faults import V3_CREDENTIAL_FAULTS
 from tests.lab_fixture import RunningLab
 
 REPO = Path(__file__).resolve().parents[2]
@@ -116,7 +117,8 @@ def _prepared_store(running: RunningLab, folder: Path) -> Store:
 
 def _impaired(truth: dict[str, Any]) -> dict[str, str]:
     """Devices a planted fault keeps from answering fully -> the fault kind."""
-    kinds = {"snmp-unreachable", "slow-agent", "ssh-refused", "malformed-agent"}
+    kinds = {"snmp-unreachable", "slow-agent", "ssh-refused", "malformed-agent",
+             *V3_CREDENTIAL_FAULTS}  # fmt: skip
     return {
         name: fault["kind"]
         for fault in truth["faults"]
@@ -168,6 +170,7 @@ def test_planted_faults_are_reported_with_their_reason(scanned: Scanned) -> None
         "slow-agent": ("snmp", "timeout"),
         "ssh-refused": ("ssh", "refused"),
         "malformed-agent": ("snmp", "malformed"),
+        **{kind: ("snmp", "auth") for kind in V3_CREDENTIAL_FAULTS},
     }
     impaired = scanned.impaired()
     assert set(impaired.values()) == set(expected)
