@@ -214,6 +214,12 @@ def _merge_into(session: Session, *, duplicate: Device, keeper: Device) -> None:
     for model in (Endpoint, ScanResult):
         for row in session.scalars(select(model).where(model.device_id == duplicate.id)):
             row.device_id = keeper.id
+    kept_vids = set(session.scalars(select(Vlan.vid).where(Vlan.device_id == keeper.id)))
+    for vlan in session.scalars(select(Vlan).where(Vlan.device_id == duplicate.id)):
+        if vlan.vid in kept_vids:
+            session.delete(vlan)
+        else:
+            vlan.device_id = keeper.id
     for version in session.scalars(
         select(ConfigVersion).where(ConfigVersion.device_id == duplicate.id)
     ):
