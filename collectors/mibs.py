@@ -125,8 +125,10 @@ RANGES: dict[str, tuple[int, int]] = {
     "ipAdEntIfIndex": (1, 2**31 - 1),
     "sysUpTime": _GAUGE32,
     "dot1dBasePortIfIndex": (1, 2**31 - 1),
-    "dot1qTpFdbPort": (0, 65535),
-    "dot1dTpFdbPort": (0, 65535),
+    # The MIB says 0..65535; agents without a base-port table (a ZTE OLT) put the ifIndex
+    # there, and that still names the port.
+    "dot1qTpFdbPort": (0, 2**31 - 1),
+    "dot1dTpFdbPort": (0, 2**31 - 1),
 }
 
 # ifAdminStatus / ifOperStatus
