@@ -132,6 +132,7 @@ def reconcile(session: Session, obs: Observation, *, scan_id: int | None = None)
     interfaces = _DeviceInterfaces(session, device, seen)
     for observed in obs.interfaces:
         interfaces.upsert(observed)
+    session.flush()
     _purge_device_macs_from_endpoints(session, device)
     for neighbour in obs.neighbours:
         local = interfaces.get_or_create(neighbour.local_interface)
@@ -324,15 +325,19 @@ class _DeviceInterfaces:
             return found
         return self._create(name)
 
-    def _create(self, name: str) -> Interface:
+    def _create(self, name: str, *, flush: bool = True) -> Interface:
         iface = Interface(device=self.device, name=name, first_seen=self.seen, last_seen=self.seen)
         self.session.add(iface)
-        self.session.flush()
+        if flush:  # callers that link to it need its id now
+            self.session.flush()
         self._index(iface)
         return iface
 
     def _for(self, observed: ObservedInterface) -> Interface:
         if observed.if_index is None:
+            found = self.get(observed.name)
+            if found is None:
+                return self._create(observed.name, flush=False)
             return self.get_or_create(observed.name)
         by_index = self.by_index.get(observed.if_index)
         if by_index is not None:
@@ -343,7 +348,9 @@ class _DeviceInterfaces:
         by_name = self.get(observed.name)
         if by_name is not None and by_name.if_index in (None, observed.if_index):
             return self.get_or_create(observed.name)
-        return self._create(observed.name)  # a second interface of that name
+        # New (or a second interface of that name): flushed with the rest, once (a flush
+        # per interface made a first scan quadratic in the device's interfaces).
+        return self._create(observed.name, flush=False)
 
     def upsert(self, observed: ObservedInterface) -> Interface:
         iface = self._for(observed)
