@@ -150,16 +150,53 @@ def plant(builder: Builder, sites: list[Site]) -> list[Fault]:
     return p.faults
 
 
+# Quirks that share a device: each group needs one kind of device, and few devices carry
+# them so the lab keeps enough clean devices for the rules.
+_QUIRK_GROUPS = (
+    (_SWITCHES, (), ("gbk-text", "counter64-speed", "four-octet-lldp-capabilities",
+                     "nul-padded-lldp-port")),
+    ((DeviceRole.ACCESS_SWITCH,), ("cisco_ios",), ("out-of-order-oids", "cdp-mac-device-id",
+                                                   "duplicate-ifname")),
+)  # fmt: skip
+# Config faults leave the SNMP view alone: their devices can carry a collection fault too.
+_CONFIG_ONLY_FAULTS = (
+    "telnet-enabled", "weak-authentication", "no-logging-host", "no-ntp", "exec-timeout-off",
+    "ssh-refused",
+)  # fmt: skip
+
+
+def _collection_host(
+    p: _Planter, roles: tuple[DeviceRole, ...], platforms: tuple[str, ...] = ()
+) -> DeviceRecord:
+    """A device of a config-only fault that fits (its SNMP view is untouched), else a new one."""
+    hosts = [
+        p.builder.records[name]
+        for fault in p.faults
+        if fault.kind in _CONFIG_ONLY_FAULTS
+        for name in fault.devices
+    ]
+    free = [
+        r
+        for r in hosts
+        if not r.device.snmp_quirks
+        and r.device.community != "public"
+        and DeviceRole(r.device.role) in roles
+    ]
+    fitting = [r for r in free if not platforms or r.device.platform in platforms]
+    if fitting or free:
+        return (fitting or free)[0]
+    return p.pick(None, None, roles, platforms)
+
+
 def _collection_faults(p: _Planter) -> None:
-    """One device per class of what real agents send; effects say what must be collected."""
-    for quirk, summary in SNMP_QUIRKS.items():
-        roles = (DeviceRole.ACCESS_SWITCH,) if quirk == "out-of-order-oids" else _SWITCHES
-        platforms = ("cisco_ios",) if quirk == "cdp-mac-device-id" else ()
-        d = p.pick(None, None, roles, platforms)
-        d.device.snmp_quirks.append(quirk)
-        p.add(quirk, summary, [d], [], effects=_quirk_effects(quirk, d))
+    """What real agents send, one fault per class; effects say what must be collected."""
+    for roles, platforms, quirks in _QUIRK_GROUPS:
+        d = _collection_host(p, roles, platforms)
+        for quirk in quirks:
+            d.device.snmp_quirks.append(quirk)
+            p.add(quirk, SNMP_QUIRKS[quirk], [d], [], effects=_quirk_effects(quirk, d))
     for kind, summary in V3_CREDENTIAL_FAULTS.items():
-        d = p.pick(None, None, _SWITCHES)
+        d = _collection_host(p, _NETWORK)
         d.device.snmp_quirks.append(kind)
         p.add(kind, summary, [d], [], effects={"snmp": "auth"})
 

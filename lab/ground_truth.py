@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from netcensus.inventory.enums import Level
-from netcensus.lab.faults import SHORT_V3_KEY
+from netcensus.lab.faults import SHORT_V3_KEY, SNMP_QUIRKS, V3_CREDENTIAL_FAULTS
 from netcensus.lab.recordings import RECORDINGS_ZONE
 from netcensus.lab.state import LabDevice, LabState
 from netcensus.lab.topology import EXTERNAL, INTERNAL, VENDORS, Link
@@ -253,7 +253,15 @@ def build(network: Network, state: LabState) -> dict[str, Any]:
     """The ground-truth document (see docs/lab.md for the schema)."""
     records = network.builder.records
     levels = {s.code: s.mlps_level for s in network.sites}
-    faulty = {name for fault in network.faults for name in fault.devices}
+    # Collection faults change only what the SNMP agent sends, never the configuration:
+    # their devices stay clean for the rules.
+    collection_only = {*SNMP_QUIRKS, *V3_CREDENTIAL_FAULTS}
+    faulty = {
+        name
+        for fault in network.faults
+        if fault.kind not in collection_only
+        for name in fault.devices
+    }
     devices = []
     for device in state.devices:
         entry: dict[str, Any] = {

@@ -165,7 +165,8 @@ def test_faults_cover_the_issue_and_name_catalog_rules(
     for fault in truth["faults"]:
         assert set(fault["rules"]) | set(fault["may_fire"]) <= known
         assert all(name in names for name in fault["devices"])
-    faulty = {n for f in truth["faults"] for n in f["devices"]}
+    collection_only = {*SNMP_QUIRKS, *V3_CREDENTIAL_FAULTS}  # the SNMP view only
+    faulty = {n for f in truth["faults"] if f["kind"] not in collection_only for n in f["devices"]}
     assert faulty.isdisjoint(truth["clean_devices"])
     assert len(truth["clean_devices"]) >= 20
 
