@@ -258,6 +258,7 @@ class _Column:
     last: OID
     rows: dict[OID, Any] = field(default_factory=dict)
     done: bool = False
+    cut: bool = False  # given up before its end: its part is left out, not reported half
 
 
 @dataclass
@@ -272,6 +273,7 @@ class _Walk:
     scalars: dict[str, Any] = field(default_factory=dict)
     columns: list[_Column] = field(default_factory=list)
     answered: bool = False
+    width: int | None = None  # columns per request once an agent fell silent on a wide one
 
     async def run(self) -> None:
         self.columns = [
@@ -286,12 +288,28 @@ class _Walk:
             # The first request always goes out: the deadline is for agents that answer slowly.
             if self.answered and time.monotonic() > self.deadline:
                 raise _NoAnswer("timeout", "device took longer than its time budget")
-            batch = active[: max(1, budget - len(pending_scalars))]
+            batch = active[: max(1, min(budget - len(pending_scalars), self.width or budget))]
             repetitions = max(
                 1, min(self.max_repetitions, (budget - len(pending_scalars)) // max(1, len(batch)))
             )
             oids = [oid for _, oid in pending_scalars] + [c.last for c in batch]
-            response = await self.agent.bulk(len(pending_scalars), repetitions, oids)
+            try:
+                response = await self.agent.bulk(len(pending_scalars), repetitions, oids)
+            except _NoAnswer as exc:
+                if not self.answered or exc.code != "timeout":
+                    raise
+                # Some agents never answer one request while answering others (an answer
+                # too big to send, dropped): walk on one column per request, then fewer
+                # rows per request, and give up only a column that stays silent.
+                if len(batch) > 1:
+                    self.width = 1
+                elif repetitions > 1:
+                    self.max_repetitions = max(1, repetitions // 4)
+                else:
+                    batch[0].done = batch[0].cut = True
+                    self.dec.error(batch[0].part, "timeout", f"{batch[0].name}: {exc}")
+                    active = [c for c in active if not c.done]
+                continue
             self.answered = True
             if response.error_status == _TOO_BIG and budget > 1:
                 budget //= 2
@@ -369,7 +387,7 @@ class _Walk:
     def unfinished_parts(self) -> list[str]:
         """Parts with a column not walked to its end, and the parts that name interfaces
         by ifIndex when the interface table itself is incomplete."""
-        parts = {c.part for c in self.columns if not c.done}
+        parts = {c.part for c in self.columns if not c.done or c.cut}
         if "interfaces" in parts:
             parts |= {"lldp", "cdp", "fdb", "arp"}
         return sorted(parts)

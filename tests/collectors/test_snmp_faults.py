@@ -36,8 +36,12 @@ def _net() -> str:
 
 
 NET = _net()
-SWITCH, MALFORMED, SLOW, SWITCH_2, FIDELITY, EMPTY, NOBODY = (
-    f"{NET}.{i}" for i in (1, 2, 3, 4, 5, 6, 250)
+SWITCH, MALFORMED, SLOW, SWITCH_2, FIDELITY, EMPTY, SILENT, NOBODY = (
+    f"{NET}.{i}" for i in (1, 2, 3, 4, 5, 6, 7, 250)
+)
+# A real switch whose agent never answers one wide GETBULK of its forwarding table.
+SILENT_RECORDING = (
+    FIXTURES.parents[3] / "shared" / "data" / "snmp" / "librenms" / "vrp_5720-vrf.snmprec"
 )
 
 
@@ -50,6 +54,7 @@ def agents(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         AgentSpec("switch-2", SWITCH_2, FIXTURES / "switch.snmprec", "public", **V3_OTHER),
         AgentSpec("fidelity", FIDELITY, FIXTURES / "fidelity.snmprec", "public", **V3),
         AgentSpec("empty", EMPTY, FIXTURES / "empty.snmprec", "public"),
+        AgentSpec("silent", SILENT, SILENT_RECORDING, "public"),
     ]
     with start_agents(specs, tmp_path_factory.mktemp("agents")):
         yield
@@ -400,3 +405,12 @@ def test_v3_key_under_eight_characters_is_a_clear_failure(which: str) -> None:
     obs = _run(SnmpTarget("r1", NOBODY, 1161, timeout=0.2, retries=0, **keys))
     assert (obs.ok, obs.error_code) == (False, "auth")
     assert obs.error is not None and "at least 8" in obs.error and "short" not in obs.error
+
+
+@pytest.mark.lab
+def test_a_request_the_agent_never_answers_is_narrowed_not_given_up(agents: None) -> None:
+    """vrp_5720-vrf answers its FDB column by column with few rows, never in one wide
+    GETBULK: the walk narrows (one column, fewer rows) and gets all 918 entries."""
+    obs = _run(SnmpTarget("silent", SILENT, 1161, community="public", timeout=2, retries=0))
+    assert obs.ok and obs.errors == []
+    assert len(obs.fdb) == 918
