@@ -1,6 +1,7 @@
 """SNMP collection of the lab: netcensus's collector vs net-snmp's snmpbulkwalk, same OIDs.
 
-    .venv/bin/python bench/snmp_scan.py [--preset medium] [--concurrency 16]
+    .venv/bin/python bench/snmp_scan.py [--preset small|medium|large] [--concurrency 16]
+        [--serve generated|recordings|all]
 
 Generates the lab (lab.generate, seed fixed), serves every SNMP device with the lab's
 sharded snmpsim agents (lab.agents) and stops them afterwards. Devices with a planted
@@ -18,9 +19,14 @@ timeouts (which would cost net-snmp one timeout per walked column).
 Both run against the same agents at the same number of requests in flight. Prints
 devices/s for each and the ratio netcensus / net-snmp (target: >= 1.0).
 
+``--serve`` picks what is measured: the generated devices (default), the real
+recordings of shared/data/snmp served by the same agents, or both.
+
 Then, once, the product end to end: ``netcensus scan --snmp`` over the lab's declared
 inventory (SNMPv3 authPriv or v2c as declared, every device including the faulty ones)
-with reconciliation into a fresh SQLite store.
+with reconciliation into a fresh SQLite store, and the collector alone over the same
+declared targets and credentials (``scan.collect`` without reconciling): their ratio is
+what reconciliation costs (target: <= 1.2).
 """
 
 from __future__ import annotations
@@ -136,6 +142,25 @@ def run_netsnmp(jobs: list[str], concurrency: int, workdir: Path) -> tuple[float
     return elapsed, lines
 
 
+def run_collect_only(network: generate.Network, workdir: Path, concurrency: int) -> float:
+    """The collector alone over the declared targets `run_cli_scan` scanned (same store,
+    same credentials), observations dropped: what the scan costs without reconciling."""
+    from netcensus.collectors import scan as scans
+    from netcensus.inventory.db import Store
+
+    store = Store(f"sqlite:///{workdir / 'home' / 'netcensus.db'}")
+    try:
+        with store.session() as session:
+            targets = scans.targets_from_store(session, scans.Scope())
+    finally:
+        store.dispose()
+    env = {**os.environ, **ground_truth.credential_env(network)}
+    started = time.perf_counter()
+    for _ in scans.collect(targets, ["snmp"], concurrency=concurrency, env=env):
+        pass
+    return time.perf_counter() - started
+
+
 def run_cli_scan(network: generate.Network, workdir: Path, concurrency: int) -> tuple[float, str]:
     """``netcensus scan --snmp`` over the lab's declared inventory: collection and
     reconciliation into a fresh SQLite store, every declared device (faults included)."""
@@ -179,6 +204,12 @@ def main() -> int:
     parser.add_argument(
         "--no-cli", action="store_true", help="skip the end-to-end `netcensus scan --snmp` run"
     )
+    parser.add_argument(
+        "--serve",
+        choices=("generated", "recordings", "all"),
+        default="generated",
+        help="measure the generated lab devices, the real recordings, or both",
+    )
     args = parser.parse_args()
     for tool in ("snmpbulkwalk", "snmpget", "xargs"):
         if shutil.which(tool) is None:
@@ -189,7 +220,12 @@ def main() -> int:
         network = build_lab(args.preset, args.seed, workdir)
         state = LabState.load(workdir / "lab" / "lab-state.json")
         # Every device with an agent gets one (the CLI scan meets the slow one too).
-        served = [d for d in state.devices if d.snmp_enabled][: args.devices]
+        wanted = {
+            "generated": lambda d: d.recording is None,
+            "recordings": lambda d: d.recording is not None,
+            "all": lambda d: True,
+        }[args.serve]
+        served = [d for d in state.devices if d.snmp_enabled and wanted(d)][: args.devices]
         devices = measured(served)
         specs = [
             replace(spec, delay_s=d.response_delay_s)
@@ -208,7 +244,8 @@ def main() -> int:
         ]
         jobs = netsnmp_jobs(devices, args.repetitions)
         print(
-            f"lab: preset {args.preset}, {len(devices)} SNMP devices measured "
+            f"lab: preset {args.preset}, serving {args.serve}, {len(devices)} SNMP devices "
+            "measured "
             f"({len(specs)} agents); concurrency {args.concurrency}"
         )
         started = time.perf_counter()
@@ -234,7 +271,7 @@ def main() -> int:
                     f"round {round_} netcensus: {seconds:6.2f}s {rate:7.1f} dev/s"
                     f"  ({ok}/{len(targets)} ok, {values} records; errors {dict(errors)})"
                 )
-            if not args.no_cli and args.devices is None:
+            if not args.no_cli and args.devices is None and args.serve == "all":
                 seconds, report = run_cli_scan(network, workdir, args.concurrency)
                 declared = len(state.devices)  # the lab declares SNMP for every device
                 print(
@@ -243,6 +280,11 @@ def main() -> int:
                     f"{declared / seconds:.1f} dev/s"
                 )
                 print("  scan summary:", report.strip()[:400])
+                alone = run_collect_only(network, workdir, args.concurrency)
+                print(
+                    f"collector alone, same targets and credentials: {alone:.2f}s; "
+                    f"scan / collector {seconds / alone:.2f} (target <= 1.2)"
+                )
         finally:
             pool.stop()
         best_ours, best_theirs = min(ours), min(theirs)

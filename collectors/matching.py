@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 from netutils.interface import canonical_interface_name
-from netutils.mac import is_valid_mac, mac_to_format
 
 from netcensus.collectors.observation import ObservedNeighbour
 from netcensus.inventory.enums import LinkEvidence
+from netcensus.inventory.macs import normalise_mac
 from netcensus.inventory.models import Interface, Link
 
 # LLDP/CDP capabilities of a neighbour that make the port an uplink, not an endpoint port.
@@ -23,19 +23,41 @@ INFRASTRUCTURE_CAPABILITIES = {
 }  # fmt: skip
 EVIDENCE_ORDER = [e.value for e in LinkEvidence]
 _VLAN_IN_NAME = re.compile(r"vlan\D*(\d+)$", re.IGNORECASE)
+# VRP appends the port's speed to some names in its CLI: GigabitEthernet0/0/1(10G).
+_SPEED_SUFFIX = re.compile(r"\s*\(\d+(?:\.\d+)?[GM]\)$")
+# Forwarding-table "ports" that are the switch itself, not a place a host is plugged in.
+_PSEUDO_PORTS = re.compile(r"^(cpu|router|switch|drop|self|sup-eth\d*|stackport)$", re.I)
 
 
-def normalise_mac(value: str | None) -> str | None:
-    """``aa:bb:cc:dd:ee:ff`` for any common MAC spelling, None for anything else.
+def device_interface_name(name: str) -> str:
+    """An interface name as the store keeps it, whichever method reported it.
 
-    >>> normalise_mac("AABB.CCDD.EEFF")
-    'aa:bb:cc:dd:ee:ff'
-    >>> normalise_mac("GigabitEthernet0/1") is None
-    True
+    >>> device_interface_name("XGigabitEthernet0/0/1(10G)")
+    'XGigabitEthernet0/0/1'
+    >>> device_interface_name("Gi0/1")
+    'Gi0/1'
     """
-    if not value or not is_valid_mac(value.strip()):
-        return None
-    return mac_to_format(value.strip(), "MAC_COLON_TWO").lower()
+    return _SPEED_SUFFIX.sub("", name.strip())
+
+
+def is_host_mac(mac: str) -> bool:
+    """Whether a MAC can be a host's: multicast and broadcast addresses never are.
+
+    >>> is_host_mac("00:11:22:33:44:55"), is_host_mac("01:00:5e:00:00:01")
+    (True, False)
+    >>> is_host_mac("ff:ff:ff:ff:ff:ff")
+    False
+    """
+    return not int(mac[:2], 16) & 1
+
+
+def is_pseudo_port(name: str | None) -> bool:
+    """A forwarding entry on the CPU, the router or the switch itself: not an endpoint port.
+
+    >>> is_pseudo_port("CPU"), is_pseudo_port("Router"), is_pseudo_port("Gi0/1")
+    (True, True, False)
+    """
+    return bool(name) and bool(_PSEUDO_PORTS.match(name.strip()))  # type: ignore[union-attr]
 
 
 def interface_key(name: str | None) -> str:
@@ -50,7 +72,9 @@ def interface_key(name: str | None) -> str:
     """
     if not name:
         return ""
-    canonical = canonical_interface_name(name.strip(), addl_name_map={"XGE": "TenGigabitEthernet"})
+    canonical = canonical_interface_name(
+        device_interface_name(name), addl_name_map={"XGE": "TenGigabitEthernet"}
+    )
     return canonical.lower().replace("-", "").replace(" ", "")
 
 

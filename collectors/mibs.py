@@ -33,6 +33,7 @@ _DOT1D_BASE_PORT = (1, 3, 6, 1, 2, 1, 17, 1, 4, 1)
 _DOT1D_FDB = (1, 3, 6, 1, 2, 1, 17, 4, 3, 1)
 _DOT1Q_FDB = (1, 3, 6, 1, 2, 1, 17, 7, 1, 2, 2, 1)
 _DOT1Q_VLAN_CURRENT = (1, 3, 6, 1, 2, 1, 17, 7, 1, 4, 2, 1)
+_DOT1Q_VLAN_STATIC = (1, 3, 6, 1, 2, 1, 17, 7, 1, 4, 3, 1)
 _IP_NET_TO_MEDIA = (1, 3, 6, 1, 2, 1, 4, 22, 1)
 _IP_NET_TO_PHYSICAL = (1, 3, 6, 1, 2, 1, 4, 35, 1)
 
@@ -85,6 +86,9 @@ COLUMNS: dict[str, dict[str, OID]] = {
         "dot1qTpFdbStatus": _DOT1Q_FDB + (3,),
         "dot1qVlanFdbId": _DOT1Q_VLAN_CURRENT + (3,),
     },
+    "vlans": {
+        "dot1qVlanStaticName": _DOT1Q_VLAN_STATIC + (1,),
+    },
     "arp": {
         "ipNetToMediaPhysAddress": _IP_NET_TO_MEDIA + (2,),
         "ipNetToMediaType": _IP_NET_TO_MEDIA + (4,),
@@ -105,6 +109,27 @@ ENTITY_CHASSIS: dict[str, OID] = {
     "entPhysicalModelName": _ENT + (13,),
 }
 ENT_CLASS_CHASSIS = 3
+
+# Value ranges the MIBs declare, checked while decoding (an out-of-range value is a part
+# error, never a number stored). Objects not listed must fit the store's 64-bit integers.
+INT64_RANGE = (-(2**63), 2**63 - 1)
+_GAUGE32 = (0, 2**32 - 1)
+_INTEGER32 = (-(2**31), 2**31 - 1)
+RANGES: dict[str, tuple[int, int]] = {
+    "ifSpeed": _GAUGE32,
+    "ifHighSpeed": _GAUGE32,
+    "ifMtu": _INTEGER32,
+    "ifType": (1, 2**31 - 1),
+    "ifAdminStatus": (1, 7),
+    "ifOperStatus": (1, 7),
+    "ipAdEntIfIndex": (1, 2**31 - 1),
+    "sysUpTime": _GAUGE32,
+    "dot1dBasePortIfIndex": (1, 2**31 - 1),
+    # The MIB says 0..65535; agents without a base-port table (a ZTE OLT) put the ifIndex
+    # there, and that still names the port.
+    "dot1qTpFdbPort": (0, 2**31 - 1),
+    "dot1dTpFdbPort": (0, 2**31 - 1),
+}
 
 # ifAdminStatus / ifOperStatus
 IF_STATUS = {
@@ -162,16 +187,3 @@ FDB_STATIC = 5
 
 # ipNetToMediaType: invalid(2) entries are deleted ones an agent still lists.
 ARP_INVALID = 2
-
-# sysObjectID enterprise number (1.3.6.1.4.1.<n>) -> vendor.
-ENTERPRISES = {
-    9: "Cisco",
-    11: "HP",
-    2011: "Huawei",
-    2636: "Juniper",
-    4881: "Ruijie",
-    8072: "net-snmp",
-    25506: "H3C",
-    47196: "HPE",
-}
-ENTERPRISE_PREFIX = (1, 3, 6, 1, 4, 1)

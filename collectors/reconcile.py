@@ -8,13 +8,18 @@ Observations arrive in any order, so every rule here is order-independent:
   address; a device renamed on the wire (new sysName) stays the same row;
 * links: one row per physical link, whichever end arrives first; the second end completes
   the row instead of adding one; a neighbour nobody knows stays a one-sided link;
-* endpoints: FDB sightings on access ports, joined with ARP for the IP; uplinks, trunks,
-  busy ports and the MACs of known devices are never endpoint locations;
+* interfaces: by ifIndex within a device when it is known (two may share a name), else
+  by a spelling-independent name;
+* endpoints: hosts only: FDB sightings on access ports, joined with ARP for every IP of
+  the MAC; uplinks, trunks, busy ports, the MACs and addresses of known devices, static,
+  CPU/router entries and multicast/broadcast MACs are never endpoints;
+* text: no NUL reaches the store (PostgreSQL refuses it), whatever sent it;
 * failure: a device that does not answer keeps its last good data and is marked stale.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,10 +31,12 @@ from sqlalchemy.orm import Session
 
 from netcensus.collectors.configs import store_config
 from netcensus.collectors.matching import (
+    device_interface_name,
     interface_key,
+    is_host_mac,
     is_infrastructure,
+    is_pseudo_port,
     match_port,
-    normalise_mac,
     port_label,
     same_remote,
     short_name,
@@ -45,6 +52,7 @@ from netcensus.inventory.enums import (
     Platform,
     ZoneKind,
 )
+from netcensus.inventory.macs import normalise_mac
 from netcensus.inventory.models import (
     ConfigVersion,
     Device,
@@ -52,6 +60,7 @@ from netcensus.inventory.models import (
     Interface,
     Link,
     ScanResult,
+    Vlan,
 )
 
 # A port that learns more distinct MACs than this is an uplink (a switch behind it), not a
@@ -90,8 +99,30 @@ def _set(row: Any, attribute: str, value: Any) -> None:
     setattr(row, attribute, value)
 
 
+_INTERFACE_NAME_FIELDS = {"name", "local_interface", "interface", "remote_port"}
+
+
+def _scrub(item: Any) -> None:
+    """Cut NUL from every string of an observation (in place) and give interface names
+    their stored spelling, so SSH and SNMP names of one port meet."""
+    for field in dataclasses.fields(item):
+        value = getattr(item, field.name)
+        if isinstance(value, str):
+            value = value.replace("\x00", "")
+            if field.name in _INTERFACE_NAME_FIELDS:
+                value = device_interface_name(value)
+            setattr(item, field.name, value)
+        elif isinstance(value, list) and value:
+            if dataclasses.is_dataclass(value[0]):
+                for element in value:
+                    _scrub(element)
+            elif isinstance(value[0], str):
+                setattr(item, field.name, [v.replace("\x00", "") for v in value])
+
+
 def reconcile(session: Session, obs: Observation, *, scan_id: int | None = None) -> Reconciled:
     """Fold ``obs`` into the store using ``session`` (the caller owns the transaction)."""
+    _scrub(obs)
     seen = _aware(obs.started_at)
     if not obs.ok:
         return _record_failure(session, obs, seen, scan_id)
@@ -101,12 +132,14 @@ def reconcile(session: Session, obs: Observation, *, scan_id: int | None = None)
     interfaces = _DeviceInterfaces(session, device, seen)
     for observed in obs.interfaces:
         interfaces.upsert(observed)
+    session.flush()
     _purge_device_macs_from_endpoints(session, device)
     for neighbour in obs.neighbours:
         local = interfaces.get_or_create(neighbour.local_interface)
         _reconcile_neighbour(session, device, local, neighbour, seen)
     _complete_links_towards(session, device)
     _reconcile_endpoints(session, device, interfaces, obs, seen)
+    _reconcile_vlans(session, device, obs, seen)
     config_changed = False
     if obs.config:
         _version, config_changed = store_config(session, device, obs.config, seen, scan_id)
@@ -182,6 +215,12 @@ def _merge_into(session: Session, *, duplicate: Device, keeper: Device) -> None:
     for model in (Endpoint, ScanResult):
         for row in session.scalars(select(model).where(model.device_id == duplicate.id)):
             row.device_id = keeper.id
+    kept_vids = set(session.scalars(select(Vlan.vid).where(Vlan.device_id == keeper.id)))
+    for vlan in session.scalars(select(Vlan).where(Vlan.device_id == duplicate.id)):
+        if vlan.vid in kept_vids:
+            session.delete(vlan)
+        else:
+            vlan.device_id = keeper.id
     for version in session.scalars(
         select(ConfigVersion).where(ConfigVersion.device_id == duplicate.id)
     ):
@@ -200,10 +239,15 @@ def _update_device(
     session: Session, device: Device, obs: Observation, seen: dt.datetime, *, new: bool
 ) -> None:
     """Observed facts overwrite; declared ones (name, site, zone, role) are never touched."""
-    for attribute in ("sys_name", "sys_descr", "sys_object_id", "vendor", "model", "os_version"):
+    for attribute in (
+        "sys_name", "sys_descr", "sys_object_id", "sys_location", "sys_contact",
+        "vendor", "model", "os_version",
+    ):  # fmt: skip
         value = getattr(obs, attribute)
         if value:
             _set(device, attribute, value)
+    if obs.uptime_s is not None:
+        device.uptime_seconds = int(obs.uptime_s)
     if obs.serial and obs.serial.strip():
         _set(device, "serial", obs.serial.strip())
     chassis = normalise_mac(obs.chassis_mac)
@@ -252,13 +296,22 @@ def _record_failure(
 
 
 class _DeviceInterfaces:
-    """A device's interfaces indexed by spelling-independent key, created on first mention."""
+    """A device's interfaces by ifIndex and by spelling-independent name, created on first
+    mention. A name names the first interface that has it; ifIndex tells the others apart."""
 
     def __init__(self, session: Session, device: Device, seen: dt.datetime):
         self.session = session
         self.device = device
         self.seen = seen
-        self.by_key = {interface_key(i.name): i for i in device.interfaces}
+        self.by_key: dict[str, Interface] = {}
+        self.by_index: dict[int, Interface] = {}
+        for iface in sorted(device.interfaces, key=lambda i: i.id or 0):
+            self._index(iface)
+
+    def _index(self, iface: Interface) -> None:
+        self.by_key.setdefault(interface_key(iface.name), iface)
+        if iface.if_index is not None:
+            self.by_index.setdefault(iface.if_index, iface)
 
     def get(self, name: str | None) -> Interface | None:
         return self.by_key.get(interface_key(name))
@@ -270,14 +323,37 @@ class _DeviceInterfaces:
             if len(name) > len(found.name):
                 found.name = name
             return found
+        return self._create(name)
+
+    def _create(self, name: str, *, flush: bool = True) -> Interface:
         iface = Interface(device=self.device, name=name, first_seen=self.seen, last_seen=self.seen)
         self.session.add(iface)
-        self.session.flush()
-        self.by_key[interface_key(name)] = iface
+        if flush:  # callers that link to it need its id now
+            self.session.flush()
+        self._index(iface)
         return iface
 
+    def _for(self, observed: ObservedInterface) -> Interface:
+        if observed.if_index is None:
+            found = self.get(observed.name)
+            if found is None:
+                return self._create(observed.name, flush=False)
+            return self.get_or_create(observed.name)
+        by_index = self.by_index.get(observed.if_index)
+        if by_index is not None:
+            renamed = interface_key(by_index.name) != interface_key(observed.name)
+            if renamed or len(observed.name) > len(by_index.name):
+                by_index.name = observed.name  # renamed (or ifIndex reassigned): ifIndex wins
+            return by_index
+        by_name = self.get(observed.name)
+        if by_name is not None and by_name.if_index in (None, observed.if_index):
+            return self.get_or_create(observed.name)
+        # New (or a second interface of that name): flushed with the rest, once (a flush
+        # per interface made a first scan quadratic in the device's interfaces).
+        return self._create(observed.name, flush=False)
+
     def upsert(self, observed: ObservedInterface) -> Interface:
-        iface = self.get_or_create(observed.name)
+        iface = self._for(observed)
         for attribute in (
             "if_index", "description", "alias", "if_type", "speed", "mtu",
             "admin_status", "oper_status", "mode",
@@ -285,6 +361,8 @@ class _DeviceInterfaces:
             value = getattr(observed, attribute)
             if value is not None:
                 _set(iface, attribute, value)
+        if iface.if_index is not None:
+            self.by_index.setdefault(iface.if_index, iface)
         mac = normalise_mac(observed.mac)
         if mac:
             iface.mac = mac
@@ -601,12 +679,31 @@ def _reconcile_endpoints(
     seen: dt.datetime,
 ) -> None:
     """FDB sightings on access ports become endpoints; ARP adds the IP (and an L3 sighting)."""
-    fdb = [(mac, e) for e in obs.fdb if (mac := normalise_mac(e.mac)) and e.interface]
-    arp = [(mac, a) for a in obs.arp if (mac := normalise_mac(a.mac))]
+    fdb = [
+        (mac, e)
+        for e in obs.fdb
+        if (mac := normalise_mac(e.mac))
+        and e.interface
+        and is_host_mac(mac)
+        and not e.static
+        and not is_pseudo_port(e.interface)
+    ]
+    own_ips = _own_addresses(device, obs)
+    arp = [
+        (mac, a)
+        for a in obs.arp
+        if (mac := normalise_mac(a.mac)) and is_host_mac(mac) and a.ip not in own_ips
+    ]
     infrastructure = _infrastructure_macs(session, sorted({m for m, _ in fdb + arp}))
     fdb = [(m, e) for m, e in fdb if m not in infrastructure]
     arp = [(m, a) for m, a in arp if m not in infrastructure]
-    arp_ip = {mac: a.ip for mac, a in arp}
+    arp_ips: dict[str, list[str]] = defaultdict(list)
+    for mac, entry in arp:
+        if entry.ip not in arp_ips[mac]:
+            arp_ips[mac].append(entry.ip)
+    for ips in arp_ips.values():
+        ips.sort(key=_address_order)
+    arp_ip = {mac: ips[0] for mac, ips in arp_ips.items()}
     ip_of = dict(arp_ip)
     # IPs join MACs within a zone: the same MAC in another zone is the other NIC of a
     # dual-homed PC, with an address of that zone.
@@ -654,6 +751,10 @@ def _reconcile_endpoints(
             endpoint.vlan = vlan
         endpoint.last_seen = max(endpoint.last_seen, seen)
         endpoint.ip = ip_of.get(mac, endpoint.ip)
+        if mac in arp_ips:
+            endpoint.ips = list(arp_ips[mac])
+        elif endpoint.ip and not endpoint.ips:
+            endpoint.ips = [endpoint.ip]
 
     for mac, entry in fdb:
         iface = interfaces.get_or_create(entry.interface or "")
@@ -672,6 +773,46 @@ def _reconcile_endpoints(
         ):
             if endpoint.ip != arp_ip[endpoint.mac]:
                 endpoint.ip = arp_ip[endpoint.mac]
+            if endpoint.ips != arp_ips[endpoint.mac]:
+                endpoint.ips = list(arp_ips[endpoint.mac])
+
+
+def _address_order(ip: str) -> tuple[int, str]:
+    """IPv4 before IPv6, then as text: the first is the endpoint's ``ip``."""
+    return (":" in ip, ip)
+
+
+def _own_addresses(device: Device, obs: Observation) -> set[str]:
+    """The device's own IPs (its ARP table lists them: age ``-``, VRP type ``I``)."""
+    addresses = {
+        address.split("/")[0]
+        for iface in (*device.interfaces, *obs.interfaces)
+        for address in iface.addresses or []
+    }
+    if obs.address:
+        addresses.add(obs.address)
+    if device.mgmt_address:
+        addresses.add(device.mgmt_address)
+    return addresses
+
+
+def _reconcile_vlans(session: Session, device: Device, obs: Observation, seen: dt.datetime) -> None:
+    """The VLANs the device defines now; one it no longer lists is gone from it."""
+    if not obs.vlans:
+        return
+    stored = {v.vid: v for v in session.scalars(select(Vlan).where(Vlan.device_id == device.id))}
+    observed = {v.vid: v.name for v in obs.vlans}
+    for vid, row in stored.items():
+        if vid not in observed:
+            session.delete(row)
+    for vid, name in observed.items():
+        row = stored.get(vid)
+        if row is None:
+            row = Vlan(device_id=device.id, vid=vid, first_seen=seen, last_seen=seen)
+            session.add(row)
+        if name:
+            _set(row, "name", name)
+        row.last_seen = max(row.last_seen, seen) if row.last_seen else seen
 
 
 def _infrastructure_macs(session: Session, macs: Sequence[str]) -> set[str]:

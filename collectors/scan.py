@@ -32,8 +32,9 @@ from netcensus.collectors.matching import is_infrastructure
 from netcensus.collectors.observation import Observation
 from netcensus.collectors.reconcile import reconcile
 from netcensus.collectors.snmp import SnmpTarget, collect_many
-from netcensus.collectors.ssh import SshTarget, collect_ssh_many
+from netcensus.collectors.ssh import SshTarget, collect_ssh_many, ssh_timeouts
 from netcensus.errors import UserError
+from netcensus.inventory.collection import declared_ssh_timeout
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import (
     CredentialKind,
@@ -89,6 +90,7 @@ class ScanTarget:
     ssh_port: int = 22
     snmp: CredentialRef | None = None
     ssh: CredentialRef | None = None
+    ssh_timeout: float | None = None  # declared for the device, else for its zone (seconds)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ def targets_from_store(session: Session, scope: Scope) -> list[ScanTarget]:
             ssh_port=device.ssh_port,
             snmp=_credential_ref(device.snmp_credential),
             ssh=_credential_ref(device.ssh_credential),
+            ssh_timeout=declared_ssh_timeout(device),
         )
         for device in session.scalars(query)
     ]
@@ -172,9 +175,7 @@ def targets_from_inventory(paths: Sequence[str], scope: Scope) -> list[ScanTarge
     """
     inventory = read_inventory(paths)
     zones = {
-        (site.spec.code, zone.name): zone.zone_kind
-        for site in inventory.sites
-        for zone in site.spec.zones
+        (site.spec.code, zone.name): zone for site in inventory.sites for zone in site.spec.zones
     }
     credentials = {
         c.spec.name: CredentialRef(
@@ -194,17 +195,19 @@ def targets_from_inventory(paths: Sequence[str], scope: Scope) -> list[ScanTarge
         spec = entry.spec
         if spec.status != DeviceStatus.ACTIVE:
             continue
+        zone = zones.get((spec.site, spec.zone)) if spec.zone else None
         target = ScanTarget(
             name=spec.name,
             address=spec.mgmt_address,
             platform=(spec.platform.value if spec.platform else "other"),
             site_code=spec.site,
             zone_name=spec.zone,
-            zone_kind=zones.get((spec.site, spec.zone)) if spec.zone else None,
+            zone_kind=zone.zone_kind if zone else None,
             snmp_port=spec.snmp_port,
             ssh_port=spec.ssh_port,
             snmp=credentials.get(spec.credentials.snmp or ""),
             ssh=credentials.get(spec.credentials.ssh or ""),
+            ssh_timeout=spec.ssh_timeout or (zone.ssh_timeout if zone else None),
         )
         if scope.matches(target):
             targets.append(target)
@@ -279,8 +282,11 @@ def snmp_target(target: ScanTarget, env: Mapping[str, str]) -> SnmpTarget:
     )
 
 
-def ssh_target(target: ScanTarget, env: Mapping[str, str]) -> SshTarget:
-    """The SSH collector's target for ``target``, secrets taken from ``env``."""
+def ssh_target(
+    target: ScanTarget, env: Mapping[str, str], scan_timeout_s: float | None = None
+) -> SshTarget:
+    """The SSH collector's target for ``target``, secrets taken from ``env``; its timeouts
+    are the declared ones, else the scan's, else the collector's default."""
     ref = target.ssh
     if ref is None:
         raise CredentialProblem("skipped", "no SSH credential declared")
@@ -296,6 +302,7 @@ def ssh_target(target: ScanTarget, env: Mapping[str, str]) -> SshTarget:
         username=ref.username or "",
         password=password,
         enable_secret=enable,
+        **ssh_timeouts(target.ssh_timeout, scan_timeout_s),
     )
 
 
@@ -334,6 +341,7 @@ def collect(
     concurrency: int = 16,
     env: Mapping[str, str] | None = None,
     skip: set[tuple[str, str]] | None = None,
+    ssh_timeout_s: float | None = None,
 ) -> Iterator[Observation | Skipped]:
     """Collect ``targets`` by each method at once; yield each result as it arrives.
 
@@ -345,7 +353,6 @@ def collect(
     skip = skip or set()
     work: dict[str, list[Any]] = {m: [] for m in methods}
     for method in work:
-        build = snmp_target if method == "snmp" else ssh_target
         for target in targets:
             if (target.name, method) in skip:
                 continue
@@ -353,7 +360,11 @@ def collect(
                 yield Skipped(target.name, None, method, "no mgmt_address declared")
                 continue
             try:
-                work[method].append(build(target, env))
+                work[method].append(
+                    snmp_target(target, env)
+                    if method == "snmp"
+                    else ssh_target(target, env, ssh_timeout_s)
+                )
             except CredentialProblem as problem:
                 if problem.code == "skipped":
                     yield Skipped(target.name, target.address, method, str(problem))
@@ -453,6 +464,24 @@ class DeviceOutcome:
     config_changed: bool = False
     stale: bool = False
     device: str | None = None  # the device row's name (a discovered device's own name)
+    part_errors: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def tally_key(self) -> str:
+        """ok / ok_with_errors / failed / skipped: clean successes are counted apart."""
+        if self.outcome == Outcome.OK and self.part_errors:
+            return OK_WITH_ERRORS
+        return self.outcome.value
+
+
+# A device collected, with some part missing or wrong (a cut walk, undecodable text, an
+# out-of-range value, enable refused): its Outcome is OK, with part errors.
+OK_WITH_ERRORS = "ok_with_errors"
+TALLY_KEYS = ("ok", OK_WITH_ERRORS, "failed", "skipped")
+
+
+def part_errors(observation: Observation) -> list[dict[str, str]]:
+    return [{"part": e.part, "code": e.code, "message": e.message} for e in observation.errors]
 
 
 def _partial_problems(observation: Observation) -> tuple[str | None, str | None]:
@@ -512,6 +541,7 @@ def _record(
     if item.ok:
         code, error = _partial_problems(item)
         outcome = DeviceOutcome(item.target, item.method, Outcome.OK, code, error)
+        outcome.part_errors = part_errors(item)
     else:
         outcome = DeviceOutcome(
             item.target, item.method, Outcome.FAILED, item.error_code or "failed", item.error
@@ -539,6 +569,7 @@ def _result_row(
         duration_ms=outcome.duration_ms,
         new_device=outcome.new_device,
         config_changed=outcome.config_changed,
+        part_errors=outcome.part_errors,
         finished_at=utcnow(),
         poller=poller,
     )
@@ -680,7 +711,8 @@ def summarise(session: Session, scan_id: int) -> dict[str, Any]:
     return {
         "results": len(outcomes),
         "devices": len({r.target for r in outcomes}),
-        "ok": sum(r.outcome == Outcome.OK for r in outcomes),
+        "ok": sum(r.outcome == Outcome.OK and not r.part_errors for r in outcomes),
+        OK_WITH_ERRORS: sum(r.outcome == Outcome.OK and bool(r.part_errors) for r in outcomes),
         "failed": sum(r.outcome == Outcome.FAILED for r in outcomes),
         "skipped": sum(r.outcome == Outcome.SKIPPED for r in outcomes),
         "stale": len({r.target for r, stale in rows if stale and r.outcome == Outcome.FAILED}),
@@ -716,6 +748,7 @@ def run_scan(
     env: Mapping[str, str] | None = None,
     skip: Iterable[tuple[str, str]] = (),
     discover: bool = False,
+    ssh_timeout_s: float | None = None,
     on_result: Callable[[DeviceOutcome], None] | None = None,
     on_more: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
@@ -729,7 +762,7 @@ def run_scan(
 
     def run(batch: Sequence[ScanTarget], batch_methods: Sequence[str]) -> None:
         for item in collect(batch, batch_methods, concurrency=concurrency, env=env,
-                            skip=set(skip)):  # fmt: skip
+                            skip=set(skip), ssh_timeout_s=ssh_timeout_s):  # fmt: skip
             outcome = record(store, scan_id, item)
             if discover and isinstance(item, Observation) and item.ok:
                 for n in item.neighbours:
@@ -804,6 +837,21 @@ def discovery_targets(
             )  # fmt: skip
         )
     return found
+
+
+def with_errors(store: Store, scan_id: int) -> list[dict[str, Any]]:
+    """The scan's (device, method) pairs collected with part errors, and those errors."""
+    with store.session() as session:
+        rows = session.scalars(
+            select(ScanResult)
+            .where(ScanResult.scan_id == scan_id, ScanResult.outcome == Outcome.OK)
+            .order_by(ScanResult.target, ScanResult.method)
+        )
+        return [
+            {"device": r.target, "method": r.method, "part_errors": r.part_errors}
+            for r in rows
+            if r.part_errors
+        ]
 
 
 def failures(store: Store, scan_id: int) -> list[dict[str, Any]]:

@@ -16,8 +16,11 @@ Why it is built this way (it is the scan's hot path):
   credentials; pysnmp keeps one USM user per name in an engine, so v3 devices with
   different keys under the same user name each get an engine of their own.
 * A device never holds up the scan: pysnmp bounds each request (timeout x retries),
-  a deadline bounds the device, a row cap bounds each column, OIDs that do not
-  increase end the column, and anything unexpected ends that device only.
+  a deadline bounds the device, a row cap bounds each column, and anything unexpected
+  ends that device only.
+* Agents that return OIDs out of order are walked on, as ``snmpbulkwalk -Cc`` does
+  (one real switch listed 1 of its 236 forwarding entries otherwise); an OID met twice
+  in a column is a loop, and ends that column with a part error.
 """
 
 from __future__ import annotations
@@ -46,8 +49,7 @@ from pysnmp.proto.rfc1902 import ObjectName
 from netcensus.collectors import mibs
 from netcensus.collectors import snmp_decode as decode
 from netcensus.collectors.observation import Observation
-from netcensus.collectors.platforms import platform_for_sys_object_id
-from netcensus.inventory.enums import Platform
+from netcensus.inventory.vendors import identify
 
 OID = tuple[int, ...]
 
@@ -220,6 +222,21 @@ class _Agent:
         )
 
 
+# RFC 3414 11.2: a password shorter than 8 characters cannot make a USM key.
+MIN_V3_KEY_LENGTH = 8
+
+
+def _credential_problem(target: SnmpTarget) -> str | None:
+    """What makes these SNMPv3 credentials unusable before anything is sent (no secrets)."""
+    for what, key in (("auth", target.v3_auth_key), ("privacy", target.v3_priv_key)):
+        if key is not None and len(key) < MIN_V3_KEY_LENGTH:
+            return (
+                f"SNMPv3 {what} key for user {target.v3_user!r} is {len(key)} characters; "
+                f"SNMPv3 needs at least {MIN_V3_KEY_LENGTH} (RFC 3414)"
+            )
+    return None
+
+
 def _classify(indication: Any, target: SnmpTarget) -> tuple[str, str]:
     tries = target.retries + 1
     if isinstance(indication, errind.RequestTimedOut):
@@ -241,6 +258,7 @@ class _Column:
     last: OID
     rows: dict[OID, Any] = field(default_factory=dict)
     done: bool = False
+    cut: bool = False  # given up before its end: its part is left out, not reported half
 
 
 @dataclass
@@ -255,6 +273,7 @@ class _Walk:
     scalars: dict[str, Any] = field(default_factory=dict)
     columns: list[_Column] = field(default_factory=list)
     answered: bool = False
+    width: int | None = None  # columns per request once an agent fell silent on a wide one
 
     async def run(self) -> None:
         self.columns = [
@@ -269,12 +288,28 @@ class _Walk:
             # The first request always goes out: the deadline is for agents that answer slowly.
             if self.answered and time.monotonic() > self.deadline:
                 raise _NoAnswer("timeout", "device took longer than its time budget")
-            batch = active[: max(1, budget - len(pending_scalars))]
+            batch = active[: max(1, min(budget - len(pending_scalars), self.width or budget))]
             repetitions = max(
                 1, min(self.max_repetitions, (budget - len(pending_scalars)) // max(1, len(batch)))
             )
             oids = [oid for _, oid in pending_scalars] + [c.last for c in batch]
-            response = await self.agent.bulk(len(pending_scalars), repetitions, oids)
+            try:
+                response = await self.agent.bulk(len(pending_scalars), repetitions, oids)
+            except _NoAnswer as exc:
+                if not self.answered or exc.code != "timeout":
+                    raise
+                # Some agents never answer one request while answering others (an answer
+                # too big to send, dropped): walk on one column per request, then fewer
+                # rows per request, and give up only a column that stays silent.
+                if len(batch) > 1:
+                    self.width = 1
+                elif repetitions > 1:
+                    self.max_repetitions = max(1, repetitions // 4)
+                else:
+                    batch[0].done = batch[0].cut = True
+                    self.dec.error(batch[0].part, "timeout", f"{batch[0].name}: {exc}")
+                    active = [c for c in active if not c.done]
+                continue
             self.answered = True
             if response.error_status == _TOO_BIG and budget > 1:
                 budget //= 2
@@ -311,13 +346,13 @@ class _Walk:
             fed.add(id(column))
             if isinstance(value, rfc1905.EndOfMibView) or oid[: len(column.base)] != column.base:
                 column.done = True
-            elif oid <= column.last:
+            elif oid == column.last or oid[len(column.base) :] in column.rows:
                 column.done = True
                 self.dec.error(
                     column.part,
-                    "malformed",
-                    f"{column.name}: agent returned {_dotted(oid)} after {_dotted(column.last)}"
-                    " (OIDs not increasing: walk loop)",
+                    "walk-loop",
+                    f"{column.name}: agent returned {_dotted(oid)} again after "
+                    f"{_dotted(column.last)} (a loop): walk stopped after {len(column.rows)} rows",
                 )
             elif len(column.rows) >= _MAX_ROWS_PER_COLUMN:
                 column.done = True
@@ -352,7 +387,7 @@ class _Walk:
     def unfinished_parts(self) -> list[str]:
         """Parts with a column not walked to its end, and the parts that name interfaces
         by ifIndex when the interface table itself is incomplete."""
-        parts = {c.part for c in self.columns if not c.done}
+        parts = {c.part for c in self.columns if not c.done or c.cut}
         if "interfaces" in parts:
             parts |= {"lldp", "cdp", "fdb", "arp"}
         return sorted(parts)
@@ -389,19 +424,6 @@ class _Walk:
 
 def _dotted(oid: OID) -> str:
     return ".".join(map(str, oid))
-
-
-def guess_platform(sys_object_id: str | None) -> str | None:
-    """The netcensus platform key for a sysObjectID, from the platform registry.
-
-    >>> guess_platform("1.3.6.1.4.1.2011.2.23.291")
-    'huawei_vrp'
-    >>> guess_platform("1.3.6.1.4.1.8072.3.2.10")
-    'other'
-    """
-    if not sys_object_id:
-        return None
-    return (platform_for_sys_object_id(sys_object_id) or Platform.OTHER).value
 
 
 class SnmpCollector:
@@ -466,6 +488,10 @@ class SnmpCollector:
         self, engine: SnmpEngine, target: SnmpTarget, obs: Observation, started: float
     ) -> None:
         dec = decode.Decoder()
+        problem = _credential_problem(target)
+        if problem:
+            obs.ok, obs.error_code, obs.error = False, "auth", problem
+            return
         try:
             agent = await _Agent.open(engine, target)
         except PySnmpError as exc:  # an address that does not resolve
@@ -484,6 +510,16 @@ class SnmpCollector:
                 return
             for part in walk.unfinished_parts() or ["entity"]:
                 dec.error(part, exc.code, f"{part} not collected: {exc}")
+        if not walk.scalars and not any(c.rows for c in walk.columns):
+            # An agent that answers every request with nothing: typically an SNMPv3 user
+            # that requires privacy asked at authNoPriv (its views are empty there).
+            obs.ok, obs.error_code = False, "no-data"
+            obs.error = "the agent answered but returned no data at all" + (
+                f" (SNMPv3 user {target.v3_user!r} may require privacy: give a privacy key)"
+                if target.v3_user is not None and not target.v3_priv_key
+                else " (its view for these credentials is empty)"
+            )
+            return
         # A part cut short is left out rather than reported half: a partial table would
         # read as interfaces or neighbours that disappeared.
         tables = walk.tables()
@@ -494,8 +530,11 @@ class SnmpCollector:
         decode.decode_cdp(obs, tables, names, dec)
         decode.decode_fdb(obs, tables, names, dec)
         decode.decode_arp(obs, tables, names, dec)
+        decode.decode_vlans(obs, tables, dec)
         decode.decode_entity(obs, chassis, dec)
-        obs.platform = guess_platform(obs.sys_object_id)
+        identity = identify(obs.sys_object_id, obs.sys_descr)
+        obs.vendor = identity.vendor or obs.vendor
+        obs.platform = identity.platform.value
         obs.errors = dec.finish()
 
     async def collect_many(
@@ -547,5 +586,4 @@ __all__ = [
     "SnmpTarget",
     "collect",
     "collect_many",
-    "guess_platform",
 ]

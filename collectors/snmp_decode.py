@@ -24,7 +24,9 @@ from netcensus.collectors.observation import (
     ObservedInterface,
     ObservedMac,
     ObservedNeighbour,
+    ObservedVlan,
 )
+from netcensus.inventory.macs import normalise_mac
 
 Index = tuple[int, ...]
 Column = Mapping[Index, Any]
@@ -34,8 +36,6 @@ Tables = Mapping[str, Column]
 # enough, the rest are counted.
 MAX_ERRORS_PER_PART = 10
 
-_MAC_GROUP = re.compile(r"[0-9a-fA-F]{1,2}")
-_CISCO_MAC = re.compile(r"[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}")
 _VERSION = re.compile(r"Version\s+([\w.()\-]+)", re.IGNORECASE)
 
 
@@ -58,30 +58,6 @@ def mac_from_octets(octets: bytes) -> str | None:
     return normalise_mac(text)
 
 
-def normalise_mac(text: str) -> str | None:
-    """aa:bb:cc:dd:ee:ff from the usual spellings, None when it is not a MAC.
-
-    >>> normalise_mac("0011.22AA.bbcc")
-    '00:11:22:aa:bb:cc'
-    >>> normalise_mac("0:1b:c:f:a0:1")
-    '00:1b:0c:0f:a0:01'
-    >>> normalise_mac("GigabitEthernet0/1") is None
-    True
-    """
-    text = text.strip()
-    if _CISCO_MAC.fullmatch(text):
-        digits = text.replace(".", "")
-    else:
-        groups = re.split(r"[:\- ]", text)
-        if len(groups) == 1 and len(text) == 12:
-            groups = [text[i : i + 2] for i in range(0, 12, 2)]
-        if len(groups) != 6 or not all(_MAC_GROUP.fullmatch(g) for g in groups):
-            return None
-        digits = "".join(g.zfill(2) for g in groups)
-    digits = digits.lower()
-    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
-
-
 def bits_set(octets: bytes) -> list[int]:
     """Bit positions set in an SNMP BITS value (bit 0 is the first octet's high bit).
 
@@ -94,7 +70,12 @@ def bits_set(octets: bytes) -> list[int]:
 def lldp_capabilities(octets: bytes) -> list[str]:
     """LldpSystemCapabilitiesMap to names.
 
+    The MIB says two octets; agents that send four (or more) put the same bits first and
+    pad the rest, so the bits are read from the front whatever the length.
+
     >>> lldp_capabilities(bytes([0x28, 0x00]))
+    ['bridge', 'router']
+    >>> lldp_capabilities(bytes([0x28, 0x00, 0x00, 0x00]))
     ['bridge', 'router']
     """
     names = mibs.LLDP_CAPABILITIES
@@ -126,19 +107,33 @@ def address_from_octets(octets: bytes) -> str | None:
     return None
 
 
-def enterprise_vendor(sys_object_id: str | None) -> str | None:
-    """The vendor whose enterprise number sysObjectID sits under.
+def device_text(raw: bytes) -> tuple[str | None, bool]:
+    r"""Text a device sent, and whether an encoding explained every byte.
 
-    >>> enterprise_vendor("1.3.6.1.4.1.2011.2.23.291")
-    'Huawei'
+    NUL padding (fixed-size buffers copied whole) is cut and no NUL survives: PostgreSQL
+    refuses it and a padded name never matches the other end of a link. Text that is not
+    UTF-8 is, on these networks, GBK/GB18030 (Chinese locations, port descriptions);
+    replacement marks are kept only for bytes no encoding explains.
+
+    >>> device_text(b"mgmt0\x00\x00\x00")
+    ('mgmt0', True)
+    >>> device_text(bytes.fromhex("b9e3d6ddcad0"))
+    ('广州市', True)
+    >>> device_text(b"ok\xff") == ("ok\ufffd", False)
+    True
+    >>> device_text(b"\x00\x00")
+    (None, True)
     """
-    if not sys_object_id:
-        return None
-    parts = sys_object_id.strip(".").split(".")
-    prefix = [str(n) for n in mibs.ENTERPRISE_PREFIX]
-    if parts[: len(prefix)] != prefix or len(parts) <= len(prefix):
-        return None
-    return mibs.ENTERPRISES.get(int(parts[len(prefix)]))
+    raw = raw.replace(b"\x00", b"")
+    clean = True
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            text, clean = raw.decode("utf-8", errors="replace"), False
+    return text.strip() or None, clean
 
 
 def version_from_descr(sys_descr: str | None) -> str | None:
@@ -180,14 +175,6 @@ class Decoder:
         got = type(value).__name__
         self.error(part, "malformed", f"{where}: expected {expected}, got {got} {shown!r}")
 
-    def integer(self, part: str, name: str, index: Index, value: Any) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, univ.Integer):
-            return int(value)
-        self._wrong_type(part, name, index, value, "an integer")
-        return None
-
     def octets(self, part: str, name: str, index: Index, value: Any) -> bytes | None:
         if value is None:
             return None
@@ -196,19 +183,35 @@ class Decoder:
         self._wrong_type(part, name, index, value, "an OCTET STRING")
         return None
 
+    def integer(self, part: str, name: str, index: Index, value: Any) -> int | None:
+        """An INTEGER, Gauge32, Counter or TimeTicks within the range its MIB declares.
+
+        An agent may send any Counter64 (2^64-1 in ifSpeed is seen in the wild); a value
+        outside the object's range is an error, not a number to store.
+        """
+        if value is None:
+            return None
+        if not isinstance(value, univ.Integer):
+            self._wrong_type(part, name, index, value, "an integer")
+            return None
+        number = int(value)
+        low, high = mibs.RANGES.get(name, mibs.INT64_RANGE)
+        if not low <= number <= high:
+            where = f"{name}.{'.'.join(map(str, index))}" if index else name
+            self.error(part, "out-of-range", f"{where}: {number} is outside {low}..{high}")
+            return None
+        return number
+
     def text(self, part: str, name: str, index: Index, value: Any) -> str | None:
-        """A DisplayString; None for absent or empty. Non-UTF-8 is kept, with replacement marks."""
+        """A DisplayString; None for absent or empty. See :func:`device_text`."""
         raw = self.octets(part, name, index, value)
         if raw is None:
             return None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
+        text, clean = device_text(raw)
+        if not clean:
             where = f"{name}.{'.'.join(map(str, index))}" if index else name
-            self.error(part, "malformed", f"{where}: not UTF-8 text: {raw[:40].hex(' ')}")
-            text = raw.decode("utf-8", errors="replace")
-        text = text.rstrip("\x00").strip()
-        return text or None
+            self.error(part, "malformed", f"{where}: not UTF-8 or GB18030: {raw[:40].hex(' ')}")
+        return text
 
     def oid(self, part: str, name: str, index: Index, value: Any) -> str | None:
         if value is None:
@@ -236,7 +239,6 @@ def decode_system(obs: Observation, scalars: Mapping[str, Any], dec: Decoder) ->
     obs.sys_location = dec.text(part, "sysLocation", (0,), scalars.get("sysLocation"))
     ticks = dec.integer(part, "sysUpTime", (0,), scalars.get("sysUpTime"))
     obs.uptime_s = ticks / 100 if ticks is not None else None
-    obs.vendor = enterprise_vendor(obs.sys_object_id)
     subtype = dec.integer(
         "lldp", "lldpLocChassisIdSubtype", (0,), scalars.get("lldpLocChassisIdSubtype")
     )
@@ -272,8 +274,9 @@ def decode_interfaces(
         descr, if_name = text("ifDescr"), text("ifName")
         name = if_name or descr or f"ifIndex{if_index}"
         speed, high_speed = integer("ifSpeed"), integer("ifHighSpeed")
-        if high_speed and (speed is None or speed >= mibs.IF_SPEED_SATURATED):
-            speed = high_speed * 1_000_000
+        if speed is not None and speed >= mibs.IF_SPEED_SATURATED or speed is None:
+            # Saturated (or unreadable) ifSpeed: the real speed is ifHighSpeed's, if any.
+            speed = high_speed * 1_000_000 if high_speed else None
         phys = dec.octets(part, "ifPhysAddress", key, columns["ifPhysAddress"].get(key))
         admin, oper = integer("ifAdminStatus"), integer("ifOperStatus")
         interface = ObservedInterface(
@@ -397,10 +400,8 @@ def _lldp_id(
         return mac_from_octets(raw) or raw.hex()
     if subtype == net_subtype and len(raw) in (5, 17):
         return address_from_octets(raw[1:])  # first octet is the IANA address family
-    try:
-        return raw.decode("utf-8").strip() or None
-    except UnicodeDecodeError:
-        return mac_from_octets(raw) or raw.hex(":")
+    text, clean = device_text(raw)
+    return text if clean else mac_from_octets(raw) or raw.hex(":")
 
 
 def decode_lldp(
@@ -446,14 +447,6 @@ def decode_lldp(
             mibs.LLDP_PORT_NETWORK_ADDRESS,
         )
         caps = dec.octets(part, "lldpRemSysCapEnabled", index, value("lldpRemSysCapEnabled"))
-        if caps is not None and len(caps) > 2:
-            dec.error(
-                part,
-                "malformed",
-                f"lldpRemSysCapEnabled.{'.'.join(map(str, index))}: "
-                f"{len(caps)} octets, the MIB allows 2: {caps[:8]!r}",
-            )
-            caps = None
         obs.neighbours.append(
             ObservedNeighbour(
                 protocol="lldp",
@@ -469,6 +462,28 @@ def decode_lldp(
                 remote_capabilities=lldp_capabilities(caps) if caps else [],
             )
         )
+
+
+def _cdp_device_id(raw: bytes | None) -> tuple[str | None, str | None]:
+    """(chassis MAC, system name) from cdpCacheDeviceId.
+
+    Most devices send their host name; some (IP phones, small switches) send their MAC as
+    six raw octets, or as text: that is a chassis id, not a name.
+
+    >>> _cdp_device_id(bytes.fromhex("001122aabbcc"))
+    ('00:11:22:aa:bb:cc', None)
+    >>> _cdp_device_id(b"SEP001122AABBCC")
+    (None, 'SEP001122AABBCC')
+    >>> _cdp_device_id(b"sw-core-1.example")
+    (None, 'sw-core-1.example')
+    """
+    if not raw:
+        return None, None
+    text, clean = device_text(raw)
+    if not clean or (len(raw) == 6 and not raw.isascii()):
+        return mac_from_octets(raw), None
+    mac = normalise_mac(text) if text else None
+    return (mac, None) if mac else (None, text)
 
 
 def decode_cdp(obs: Observation, tables: Tables, if_names: Mapping[int, str], dec: Decoder) -> None:
@@ -492,11 +507,15 @@ def decode_cdp(obs: Observation, tables: Tables, if_names: Mapping[int, str], de
         if address_type in (1, 20) and raw_address:
             address = address_from_octets(raw_address)
         caps = dec.octets(part, "cdpCacheCapabilities", index, value("cdpCacheCapabilities"))
+        chassis, system_name = _cdp_device_id(
+            dec.octets(part, "cdpCacheDeviceId", index, device_ids[index])
+        )
         obs.neighbours.append(
             ObservedNeighbour(
                 protocol="cdp",
                 local_interface=local,
-                remote_system_name=dec.text(part, "cdpCacheDeviceId", index, device_ids[index]),
+                remote_chassis_id=chassis,
+                remote_system_name=system_name,
                 remote_port=dec.text(
                     part, "cdpCacheDevicePort", index, value("cdpCacheDevicePort")
                 ),
@@ -632,3 +651,13 @@ def decode_entity(obs: Observation, chassis: Mapping[int, Mapping[str, Any]], de
         break
     if obs.os_version is None:
         obs.os_version = version_from_descr(obs.sys_descr)
+
+
+def decode_vlans(obs: Observation, tables: Tables, dec: Decoder) -> None:
+    """Q-BRIDGE dot1qVlanStaticName: the VLANs a switch defines, with their names."""
+    for index, value in sorted(_get(tables, "dot1qVlanStaticName").items()):
+        vid = _single(index)
+        if vid is None or not 0 < vid < 4095:
+            dec.error("vlans", "malformed", f"dot1qVlanStaticName: index {index} is not a VLAN id")
+            continue
+        obs.vlans.append(ObservedVlan(vid, dec.text("vlans", "dot1qVlanStaticName", index, value)))

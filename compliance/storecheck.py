@@ -39,6 +39,7 @@ from netcensus.inventory.db import Store
 from netcensus.inventory.enums import DeviceStatus, LinkKind, Outcome, ZoneKind
 from netcensus.inventory.mlps import device_mlps_level
 from netcensus.inventory.models import ConfigVersion, Device, Interface, Link, ScanResult
+from netcensus.inventory.vendors import identify
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -215,7 +216,7 @@ def _check_device(
     session: Session, device: Device, ruleset: RuleSet, now: dt.datetime
 ) -> list[RuleResult]:
     level = device_mlps_level(device.mlps_level, device.site.level if device.site else None)
-    sys_object_id_firewall: bool | None = None  # until inventory.vendors lands
+    sys_object_id_firewall = identify(device.sys_object_id, device.sys_descr).firewall
     params = ruleset.params_for(level)
     subject = Subject(
         device.name, device.id, device.site_id, device.zone.kind.value if device.zone else None

@@ -187,6 +187,9 @@ class Device(Base):
     sys_object_id: Mapped[str | None] = mapped_column(String(128))
     sys_name: Mapped[str | None] = mapped_column(String(256))
     sys_descr: Mapped[str | None] = mapped_column(Text)
+    sys_location: Mapped[str | None] = mapped_column(String(256))
+    sys_contact: Mapped[str | None] = mapped_column(String(256))
+    uptime_seconds: Mapped[int | None] = mapped_column(BigInteger)  # at last_seen
     mgmt_address: Mapped[str | None] = mapped_column(String(64), index=True)
     snmp_port: Mapped[int] = mapped_column(Integer, default=161)
     ssh_port: Mapped[int] = mapped_column(Integer, default=22)
@@ -215,7 +218,9 @@ class Device(Base):
 
 class Interface(Base):
     __tablename__ = "interfaces"
-    __table_args__ = (UniqueConstraint("device_id", "name"),)
+    # Identified by ifIndex within a device when it is known: two interfaces may share a
+    # name (two `lo0` on one real switch), so the name is indexed, not unique.
+    __table_args__ = (Index("ix_interfaces_device_id_name", "device_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
@@ -281,6 +286,8 @@ class Endpoint(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     mac: Mapped[str] = mapped_column(String(17), index=True)
     ip: Mapped[str | None] = mapped_column(String(64))
+    # Every IP the MAC answers for (a host with aliases, a VM host): ``ip`` is the first.
+    ips: Mapped[list[Any]] = mapped_column(default=list)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
     interface_id: Mapped[int | None] = mapped_column(
         ForeignKey("interfaces.id", ondelete="CASCADE"), index=True
@@ -356,6 +363,9 @@ class ScanResult(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     new_device: Mapped[bool] = mapped_column(Boolean, default=False)
     config_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Parts that failed while the device was collected ({part, code, message} each): an
+    # "ok" result with part errors is "ok with errors".
+    part_errors: Mapped[list[Any]] = mapped_column(default=list)
     finished_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # The zone poller that collected it (None: collected by the host that ran the scan).
     poller: Mapped[str | None] = mapped_column(String(128))
@@ -722,3 +732,19 @@ class ApiToken(Base):
     last_used_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class Vlan(Base):
+    """A VLAN a device defines (Q-BRIDGE over SNMP, `show vlan brief` / `display vlan`)."""
+
+    __tablename__ = "vlans"
+    __table_args__ = (UniqueConstraint("device_id", "vid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    vid: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(128))
+    first_seen: Mapped[dt.datetime]
+    last_seen: Mapped[dt.datetime]
+
+    device: Mapped[Device] = relationship()

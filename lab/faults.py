@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from netcensus.inventory.enums import DeviceRole, Level
+from netcensus.lab import snmprec
 from netcensus.lab.state import SLOW_SSH_DELAY_S, SSH_QUIRKS, WRONG_PROMPT
 from netcensus.lab.topology import (
     EXTERNAL,
@@ -121,6 +122,25 @@ _SWITCHES = (DeviceRole.ACCESS_SWITCH, DeviceRole.DISTRIBUTION_SWITCH, DeviceRol
 _NETWORK = (*_SWITCHES, DeviceRole.ROUTER)
 
 
+# What real agents do that the collector must survive (issue: real-device fidelity), one
+# fault per class. The key is the quirk the SNMP view renders (lab/snmprec.py).
+SNMP_QUIRKS = {
+    "nul-padded-lldp-port": "LLDP remote port ids padded with NUL octets to 16 bytes",
+    "gbk-text": "sysLocation, sysContact and one ifAlias in GBK, not UTF-8",
+    "counter64-speed": "one port's ifSpeed is a Counter64 of 2^64-1",
+    "out-of-order-oids": "the forwarding table is returned in decreasing OID order",
+    "cdp-mac-device-id": "CDP neighbours whose device id is their MAC as 6 raw octets",
+    "four-octet-lldp-capabilities": "LLDP capabilities sent as 4 octets",
+    "duplicate-ifname": "two interfaces share one name (distinct ifIndex)",
+}
+# Declared SNMPv3 credentials that cannot work: the scan must say so clearly.
+V3_CREDENTIAL_FAULTS = {
+    "v3-privacy-required": "declared SNMPv3 without privacy; the agent's user requires it",
+    "v3-short-key": "declared SNMPv3 auth key has 5 characters (SNMPv3 needs 8)",
+}
+SHORT_V3_KEY = "short"
+
+
 def plant(builder: Builder, sites: list[Site]) -> list[Fault]:
     """Plant every fault kind once; returns them in planting order (ids F01...)."""
     p = _Planter(builder, sites)
@@ -129,7 +149,76 @@ def plant(builder: Builder, sites: list[Site]) -> list[Fault]:
     _agent_faults(p)
     _real_configs(p)
     _ssh_quirks(p)
+    _collection_faults(p)
     return p.faults
+
+
+# Quirks that share a device: each group needs one kind of device, and few devices carry
+# them so the lab keeps enough clean devices for the rules.
+_QUIRK_GROUPS = (
+    (_SWITCHES, (), ("gbk-text", "counter64-speed", "four-octet-lldp-capabilities",
+                     "nul-padded-lldp-port")),
+    ((DeviceRole.ACCESS_SWITCH,), ("cisco_ios",), ("out-of-order-oids", "cdp-mac-device-id",
+                                                   "duplicate-ifname")),
+)  # fmt: skip
+# Config faults leave the SNMP view alone: their devices can carry a collection fault too.
+_CONFIG_ONLY_FAULTS = (
+    "telnet-enabled", "weak-authentication", "no-logging-host", "no-ntp", "exec-timeout-off",
+    "ssh-refused",
+)  # fmt: skip
+
+
+def _collection_host(
+    p: _Planter, roles: tuple[DeviceRole, ...], platforms: tuple[str, ...] = ()
+) -> DeviceRecord:
+    """A device of a config-only fault that fits (its SNMP view is untouched), else a new one."""
+    hosts = [
+        p.builder.records[name]
+        for fault in p.faults
+        if fault.kind in _CONFIG_ONLY_FAULTS
+        for name in fault.devices
+    ]
+    free = [
+        r
+        for r in hosts
+        if not r.device.snmp_quirks
+        and r.device.community != "public"
+        and DeviceRole(r.device.role) in roles
+    ]
+    fitting = [r for r in free if not platforms or r.device.platform in platforms]
+    if fitting or free:
+        return (fitting or free)[0]
+    return p.pick(None, None, roles, platforms)
+
+
+def _collection_faults(p: _Planter) -> None:
+    """What real agents send, one fault per class; effects say what must be collected."""
+    for roles, platforms, quirks in _QUIRK_GROUPS:
+        d = _collection_host(p, roles, platforms)
+        for quirk in quirks:
+            d.device.snmp_quirks.append(quirk)
+            p.add(quirk, SNMP_QUIRKS[quirk], [d], [], effects=_quirk_effects(quirk, d))
+    for kind, summary in V3_CREDENTIAL_FAULTS.items():
+        d = _collection_host(p, _NETWORK)
+        d.device.snmp_quirks.append(kind)
+        p.add(kind, summary, [d], [], effects={"snmp": "auth"})
+
+
+def _quirk_effects(quirk: str, d: DeviceRecord) -> dict[str, Any]:
+    device = d.device
+    port = snmprec.quirk_port(device)
+    if quirk == "gbk-text":
+        return {
+            "sys_location": f"{device.site_code} {device.zone}{snmprec.GBK_LOCATION_SUFFIX}",
+            "sys_contact": snmprec.GBK_CONTACT,
+            "interface": port.name,
+            "alias": snmprec.gbk_alias(port),
+        }
+    if quirk == "counter64-speed":
+        return {"interface": port.name, "speed": port.speed, "part_error": "out-of-range"}
+    if quirk == "duplicate-ifname":
+        return {"interface": port.name, "interfaces_of_that_name": 2}
+    return {}
 
 
 def _isolation_faults(p: _Planter) -> None:

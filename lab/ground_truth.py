@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from netcensus.inventory.enums import Level
+from netcensus.lab.faults import SHORT_V3_KEY, SNMP_QUIRKS, V3_CREDENTIAL_FAULTS
 from netcensus.lab.recordings import RECORDINGS_ZONE
 from netcensus.lab.state import LabDevice, LabState
 from netcensus.lab.topology import EXTERNAL, INTERNAL, VENDORS, Link
@@ -37,6 +38,7 @@ def credential_env(network: Network) -> dict[str, str]:
             env[f"{ENV_PREFIX}SSH_PASSWORD_{suffix}"] = values["ssh_password"]
             env[f"{ENV_PREFIX}ENABLE_{suffix}"] = values["enable_secret"]
     env[f"{ENV_PREFIX}SNMP_COMMUNITY_PUBLIC"] = "public"
+    env[f"{ENV_PREFIX}SNMP_AUTH_SHORT"] = SHORT_V3_KEY
     return env
 
 
@@ -62,17 +64,21 @@ def _credentials(network: Network) -> list[dict[str, Any]]:
                 "community_env": f"{ENV_PREFIX}SNMP_COMMUNITY_{suffix}",
             }
         )
-        entries.append(
-            {
-                "name": f"snmp-v3-{low}",
-                "kind": "snmp-v3",
-                "username": f"nc-{low[:3]}",
-                "auth_protocol": "sha",
-                "auth_env": f"{ENV_PREFIX}SNMP_AUTH_{suffix}",
-                "priv_protocol": "aes",
-                "priv_env": f"{ENV_PREFIX}SNMP_PRIV_{suffix}",
-            }
-        )
+        v3 = {
+            "name": f"snmp-v3-{low}",
+            "kind": "snmp-v3",
+            "username": f"nc-{low[:3]}",
+            "auth_protocol": "sha",
+            "auth_env": f"{ENV_PREFIX}SNMP_AUTH_{suffix}",
+            "priv_protocol": "aes",
+            "priv_env": f"{ENV_PREFIX}SNMP_PRIV_{suffix}",
+        }
+        entries.append(v3)
+        if zone != RECORDINGS_ZONE:  # the credentials the v3 faults declare
+            no_priv = {k: v for k, v in v3.items() if not k.startswith("priv")}
+            entries.append({**no_priv, "name": f"snmp-v3-nopriv-{low}"})
+            short = {**v3, "name": f"snmp-v3-shortkey-{low}"}
+            entries.append({**short, "auth_env": f"{ENV_PREFIX}SNMP_AUTH_SHORT"})
     entries.append(
         {
             "name": "snmp-v2c-public",
@@ -89,6 +95,10 @@ def _device_credentials(device: LabDevice, level: int) -> dict[str, str]:
     snmp = f"snmp-v3-{suffix}" if level >= 3 else f"snmp-v2c-{suffix}"
     if device.community == "public":
         snmp = "snmp-v2c-public"
+    if "v3-privacy-required" in device.snmp_quirks:
+        snmp = f"snmp-v3-nopriv-{suffix}"
+    if "v3-short-key" in device.snmp_quirks:
+        snmp = f"snmp-v3-shortkey-{suffix}"
     creds = {"snmp": snmp}
     if device.platform != "other" and device.recording is None:
         creds = {"ssh": f"ssh-{suffix}", **creds}
@@ -243,7 +253,15 @@ def build(network: Network, state: LabState) -> dict[str, Any]:
     """The ground-truth document (see docs/lab.md for the schema)."""
     records = network.builder.records
     levels = {s.code: s.mlps_level for s in network.sites}
-    faulty = {name for fault in network.faults for name in fault.devices}
+    # Collection faults change only what the SNMP agent sends, never the configuration:
+    # their devices stay clean for the rules.
+    collection_only = {*SNMP_QUIRKS, *V3_CREDENTIAL_FAULTS}
+    faulty = {
+        name
+        for fault in network.faults
+        if fault.kind not in collection_only
+        for name in fault.devices
+    }
     devices = []
     for device in state.devices:
         entry: dict[str, Any] = {

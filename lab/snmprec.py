@@ -12,6 +12,7 @@ any text that is not plain printable ASCII (CR/LF in sysDescr, Chinese locations
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import ipaddress
 
@@ -33,6 +34,18 @@ CAPABILITY_BITS = {
     "station": 7,
 }
 VENDOR_NAMES = {"cisco_ios": "Cisco", "huawei_vrp": "Huawei", "hp_comware": "H3C"}
+# CISCO-CDP-MIB cdpCacheCapabilities flags for the LLDP capability names.
+CDP_FLAGS = {"router": 0x01, "bridge": 0x08, "station": 0x10, "telephone": 0x80}
+# What the SNMP quirks (lab/faults.py SNMP_QUIRKS) put on the wire.
+GBK_LOCATION_SUFFIX = " 网络机房"
+GBK_CONTACT = "网络管理中心"
+GBK_ALIAS_SUFFIX = " 上联"
+COUNTER64_MAX = 2**64 - 1
+LLDP_PORT_ID_PADDED = 16  # octets, NUL-filled
+_FDB_PORT_COLUMNS = (
+    (*(1, 3, 6, 1, 2, 1), 17, 7, 1, 2, 2, 1, 2),
+    (*(1, 3, 6, 1, 2, 1), 17, 4, 3, 1, 2),
+)
 
 Row = tuple[tuple[int, ...], str, str]
 
@@ -79,6 +92,15 @@ def _if_type(interface: LabInterface) -> int:
     return 6 if is_physical(interface) else 53  # ethernetCsmacd / propVirtual
 
 
+def quirk_port(device: LabDevice) -> LabInterface:
+    """The port an SNMP quirk that needs one port is rendered on: the first physical one."""
+    return next((i for i in device.interfaces if is_physical(i)), device.interfaces[0])
+
+
+def gbk_alias(interface: LabInterface) -> str:
+    return f"{interface.description}{GBK_ALIAS_SUFFIX}".strip()
+
+
 def render(
     device: LabDevice,
     peers: dict[str, LabDevice],
@@ -87,6 +109,9 @@ def render(
 ) -> str:
     """The whole ``.snmprec`` text of one device; ``peers`` resolves LLDP neighbours."""
     rows: list[Row] = []
+    quirks = set(device.snmp_quirks)
+    gbk = "gbk-text" in quirks
+    port = quirk_port(device)
 
     def add(oid: tuple[int, ...], tag: str, value: object) -> None:
         rows.append((oid, tag, str(value)))
@@ -104,14 +129,18 @@ def render(
     )
     add((*system, 2, 0), "6", device.sys_object_id)
     add((*system, 3, 0), "67", uptime)
-    text((*system, 4, 0), "noc@netcensus.lab")
+    text((*system, 4, 0), GBK_CONTACT.encode("gbk") if gbk else "noc@netcensus.lab")
     text((*system, 5, 0), sysname)
-    text((*system, 6, 0), f"{device.site_code} {device.zone}")
+    location = f"{device.site_code} {device.zone}"
+    text((*system, 6, 0), (location + GBK_LOCATION_SUFFIX).encode("gbk") if gbk else location)
     role = DeviceRole(device.role)
     routed = role in (DeviceRole.CORE_SWITCH, DeviceRole.ROUTER, DeviceRole.FIREWALL)
     add((*system, 7, 0), "2", 6 if routed else (72 if device.platform == "other" else 2))
 
-    interfaces = device.interfaces
+    interfaces = list(device.interfaces)
+    if "duplicate-ifname" in quirks:  # a second interface under the quirk port's name
+        extra = max(i.if_index for i in interfaces) + 1
+        interfaces.append(dataclasses.replace(port, if_index=extra, address=None, description=""))
     add((*MIB2, 2, 1, 0), "2", len(interfaces))
     for i in interfaces:
         index, base = i.if_index, (*MIB2, 2, 2, 1)
@@ -119,7 +148,10 @@ def render(
         text((*base, 2, index), i.name)
         add((*base, 3, index), "2", _if_type(i))
         add((*base, 4, index), "2", 1500)
-        add((*base, 5, index), "66", min(i.speed, 4_294_967_295))
+        if "counter64-speed" in quirks and i is port:
+            add((*base, 5, index), "70", COUNTER64_MAX)
+        else:
+            add((*base, 5, index), "66", min(i.speed, 4_294_967_295))
         add((*base, 6, index), "4x", mac_hex(i.mac))
         add((*base, 7, index), "2", 1 if i.admin_up else 2)
         add((*base, 8, index), "2", 1 if i.oper_up else 2)
@@ -133,7 +165,10 @@ def render(
         add((*x, 6, index), "70", _counter(device, i, "in"))
         add((*x, 10, index), "70", _counter(device, i, "out"))
         add((*x, 15, index), "66", i.speed // 1_000_000)
-        text((*x, 18, index), i.description)
+        if gbk and i is port:
+            text((*x, 18, index), gbk_alias(i).encode("gbk"))
+        else:
+            text((*x, 18, index), i.description)
         if i.address:
             iface = ipaddress.ip_interface(i.address)
             ip = tuple(int(o) for o in str(iface.ip).split("."))
@@ -153,10 +188,46 @@ def render(
 
     rows += _entity(device)
     rows += _lldp(device, peers)
+    if "cdp-mac-device-id" in quirks:
+        rows += _cdp_by_mac(device)
     if role in (DeviceRole.ACCESS_SWITCH, DeviceRole.DISTRIBUTION_SWITCH, DeviceRole.CORE_SWITCH):
         rows += _bridge(device)
     rows.sort(key=lambda row: row[0])
+    if "out-of-order-oids" in quirks:
+        rows = _out_of_order(rows)
     return "".join(f"{'.'.join(map(str, oid))}|{tag}|{value}\n" for oid, tag, value in rows)
+
+
+def _out_of_order(rows: list[Row]) -> list[Row]:
+    """The forwarding table's port column as a buggy agent walks it: the first entry, then
+    the rest in decreasing order (snmpsim answers GETNEXT in file order)."""
+    for column in _FDB_PORT_COLUMNS:
+        positions = [n for n, row in enumerate(rows) if row[0][: len(column)] == column]
+        if len(positions) > 2:
+            block = [rows[n] for n in positions]
+            for n, row in zip(positions, [block[0], *reversed(block[1:])], strict=True):
+                rows[n] = row
+    return rows
+
+
+def _cdp_by_mac(device: LabDevice) -> list[Row]:
+    """CDP cache entries whose device id is the neighbour's MAC as six raw octets."""
+    rows: list[Row] = []
+    by_name = {i.name: i for i in device.interfaces}
+    cache = (1, 3, 6, 1, 4, 1, 9, 9, 23, 1, 2, 1, 1)
+    for n in device.neighbours:
+        key = (by_name[n.local_interface].if_index, 1)
+        flags = sum(CDP_FLAGS.get(c, 0) for c in set(n.remote_capabilities))
+        rows += [
+            ((*cache, 6, *key), "4x", mac_hex(n.remote_chassis_mac)),
+            ((*cache, 7, *key), *octets(n.remote_interface)),
+            ((*cache, 8, *key), *octets(n.remote_platform or "")),
+            ((*cache, 9, *key), "4x", f"{flags:08x}"),
+        ]
+        if n.remote_mgmt_address:
+            address = ipaddress.ip_address(n.remote_mgmt_address).packed.hex()
+            rows += [((*cache, 3, *key), "2", "1"), ((*cache, 4, *key), "4x", address)]
+    return rows
 
 
 def _entity(device: LabDevice) -> list[Row]:
@@ -197,6 +268,8 @@ def _entity(device: LabDevice) -> list[Row]:
 
 def _lldp(device: LabDevice, peers: dict[str, LabDevice]) -> list[Row]:
     rows: list[Row] = []
+    padded = "nul-padded-lldp-port" in device.snmp_quirks
+    wide = "four-octet-lldp-capabilities" in device.snmp_quirks
     loc = (*LLDP, 3)
     caps = _capabilities(own_capabilities(device))
     rows += [
@@ -226,16 +299,20 @@ def _lldp(device: LabDevice, peers: dict[str, LabDevice]) -> list[Row]:
             else None
         )
         key = (0, port, 1)
+        port_id = n.remote_interface.encode()
+        if padded:
+            port_id = port_id.ljust(max(LLDP_PORT_ID_PADDED, len(port_id) + 4), b"\x00")
+        remote_caps = _capabilities(n.remote_capabilities) + ("000000" if wide else "")
         rows += [
             ((*rem, 4, *key), "2", "4"),
             ((*rem, 5, *key), "4x", mac_hex(n.remote_chassis_mac)),
             ((*rem, 6, *key), "2", "5"),
-            ((*rem, 7, *key), *octets(n.remote_interface)),
+            ((*rem, 7, *key), *octets(port_id)),
             ((*rem, 8, *key), *octets(remote_if.description if remote_if else "")),
             ((*rem, 9, *key), *octets(n.remote_device)),
             ((*rem, 10, *key), *octets(peer.sys_descr if peer else n.remote_platform)),
-            ((*rem, 11, *key), "4x", _capabilities(n.remote_capabilities)),
-            ((*rem, 12, *key), "4x", _capabilities(n.remote_capabilities)),
+            ((*rem, 11, *key), "4x", remote_caps),
+            ((*rem, 12, *key), "4x", remote_caps),
         ]
         if n.remote_mgmt_address:
             ip = tuple(int(o) for o in n.remote_mgmt_address.split("."))

@@ -100,6 +100,9 @@ class LabDevice:
     ssh_enabled: bool = True  # False: refuses SSH (backup goes stale)
     response_delay_s: float = 0.0  # answers slower than the default timeout
     malformed: bool = False  # agent returns non-UTF-8 sysDescr, <script> sysName, ...
+    # What real agents get wrong, one class each (lab/faults.py SNMP_QUIRKS): the SNMP
+    # view renders it, the SSH side is unchanged.
+    snmp_quirks: list[str] = field(default_factory=list)
     recording: str | None = None  # serve this real .snmprec instead of a generated one
     real_config: str | None = None  # path of a real config in shared/data/configs served instead
     ssh_quirk: str | None = None  # one of SSH_QUIRKS

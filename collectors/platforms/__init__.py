@@ -1,17 +1,17 @@
 """The platform registry: one vocabulary (inventory.enums.Platform) mapped to every library's names.
 
 Like netutils' ``lib_mapper``, each netcensus platform key maps to its netmiko device
-type, Ansible ``network_os``, ntc-templates platform and sysObjectID prefixes, and back.
+type, Ansible ``network_os`` and ntc-templates platform, and back. Which platform a
+device runs is learned from its sysObjectID and sysDescr by ``inventory.vendors`` (one
+table for collectors and compliance), never from the enterprise number alone.
 The facts live in one small file per platform (``cisco_ios.py``, ``huawei_vrp.py``,
 ``hp_comware.py``); adding a vendor is one more file listed in ``_MODULES`` plus its
 fixtures under ``tests/fixtures/<platform>/``.
 
->>> platform_for_sys_object_id("1.3.6.1.4.1.2011.2.23.96")
+>>> platform_for_system("1.3.6.1.4.1.2011.2.23.96", "Huawei Versatile Routing Platform")
 <Platform.HUAWEI_VRP: 'huawei_vrp'>
->>> platform_for_sys_object_id("1.3.6.1.4.1.25506.1.1")
-<Platform.HP_COMWARE: 'hp_comware'>
->>> platform_for_sys_object_id("1.3.6.1.4.1.99") is None
-True
+>>> platform_for_system("1.3.6.1.4.1.11.2.3.7.11.84", "HP J9146A E2910al-24G-PoE Switch")
+<Platform.OTHER: 'other'>
 >>> spec(Platform.CISCO_IOS).netmiko_device_type
 'cisco_ios'
 >>> platform_for_netmiko("huawei")
@@ -25,6 +25,7 @@ from types import MappingProxyType
 
 from netcensus.collectors.platforms.base import PlatformSpec
 from netcensus.inventory.enums import Platform
+from netcensus.inventory.vendors import identify
 
 __all__ = [
     "PLATFORMS",
@@ -32,7 +33,7 @@ __all__ = [
     "platform_for_ansible",
     "platform_for_netmiko",
     "platform_for_ntc",
-    "platform_for_sys_object_id",
+    "platform_for_system",
     "spec",
 ]
 
@@ -54,11 +55,6 @@ PLATFORMS: MappingProxyType[Platform, PlatformSpec] = MappingProxyType(_load())
 _BY_NETMIKO = {s.netmiko_device_type: k for k, s in PLATFORMS.items()}
 _BY_ANSIBLE = {s.ansible_network_os: k for k, s in PLATFORMS.items() if s.ansible_network_os}
 _BY_NTC = {s.ntc_platform: k for k, s in PLATFORMS.items()}
-# Longest prefix first, so a more specific enterprise subtree wins.
-_OID_PREFIXES = sorted(
-    ((prefix, k) for k, s in PLATFORMS.items() for prefix in s.sys_object_id_prefixes),
-    key=lambda item: -len(item[0]),
-)
 
 
 def spec(platform: Platform | str) -> PlatformSpec:
@@ -69,13 +65,9 @@ def spec(platform: Platform | str) -> PlatformSpec:
     return PLATFORMS[key]
 
 
-def platform_for_sys_object_id(sys_object_id: str) -> Platform | None:
-    """The platform whose enterprise subtree holds ``sys_object_id`` (dotted, leading dot ok)."""
-    oid = sys_object_id.strip().lstrip(".")
-    for prefix, key in _OID_PREFIXES:
-        if oid == prefix or oid.startswith(prefix + "."):
-            return key
-    return None
+def platform_for_system(sys_object_id: str | None, sys_descr: str | None) -> Platform:
+    """The platform a device's system group shows; ``Platform.OTHER`` unless it is sure."""
+    return identify(sys_object_id, sys_descr).platform
 
 
 def platform_for_netmiko(device_type: str) -> Platform | None:

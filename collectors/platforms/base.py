@@ -173,7 +173,6 @@ class PlatformSpec(BaseModel):
     # None when no maintained Ansible collection ships a cliconf for the platform.
     ansible_network_os: str | None
     ntc_platform: str
-    sys_object_id_prefixes: tuple[str, ...]
     disable_paging: str  # sent once after login, before any show/display command
     # A whole prompt line in any view, the hostname in the group ``name``: reads end when
     # the device waits at such a line (with this device's name), never after a fixed wait.

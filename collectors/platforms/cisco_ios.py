@@ -20,7 +20,6 @@ PLATFORM = PlatformSpec(
     netmiko_device_type="cisco_ios",
     ansible_network_os="cisco.ios.ios",
     ntc_platform="cisco_ios",
-    sys_object_id_prefixes=("1.3.6.1.4.1.9",),
     disable_paging="terminal length 0",
     # "r1>", "r1#", "r1(config-if)#"
     prompt_pattern=r"(?P<name>[^\s#>()]+)(?:\([^)\n]*\))?[>#]",

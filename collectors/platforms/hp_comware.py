@@ -21,7 +21,6 @@ PLATFORM = PlatformSpec(
     # playbooks reach Comware through netmiko-based tasks instead.
     ansible_network_os=None,
     ntc_platform="hp_comware",
-    sys_object_id_prefixes=("1.3.6.1.4.1.25506", "1.3.6.1.4.1.11.2.3.7.11"),
     disable_paging="screen-length disable",
     # "<sw1>", "[sw1]", "[sw1-Vlan-interface1]"; RBM_P/RBM_S on firewall HA pairs
     prompt_pattern=r"(?:RBM_[A-Z])?[<\[](?P<name>[^\n<>\[\]]+)[>\]]",

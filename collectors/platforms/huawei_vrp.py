@@ -22,7 +22,6 @@ PLATFORM = PlatformSpec(
     # Ansible collection ships, and VRP's display commands work through it.
     ansible_network_os="community.network.ce",
     ntc_platform="huawei_vrp",
-    sys_object_id_prefixes=("1.3.6.1.4.1.2011",),
     disable_paging="screen-length 0 temporary",
     # "<sw1>", "[sw1]", "[~sw1-GigabitEthernet0/0/1]"; HRP_M/HRP_S on firewall HA pairs
     prompt_pattern=r"(?:HRP_[A-Z])?[<\[][~*]?(?P<name>[^\n<>\[\]]+)[>\]]",

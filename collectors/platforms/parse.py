@@ -26,6 +26,7 @@ from netcensus.collectors.observation import Observation
 from netcensus.collectors.platforms import PLATFORMS
 from netcensus.collectors.platforms.base import PART_RECORD, CommandSpec, Part, PlatformSpec
 from netcensus.inventory.enums import Platform
+from netcensus.inventory.macs import normalise_mac
 
 TEMPLATE_DIR = Path(__file__).parent
 # ntc-templates honours NTC_TEMPLATES_DIR for a site's own templates; so does netcensus.
@@ -61,8 +62,6 @@ CAPABILITIES = {
     "other": "other",
 }
 
-_MAC_SEPARATORS = re.compile(r"[.:-]")
-_MAC_DIGITS = re.compile(r"[0-9a-f]{12}")
 _EMPTY = {"", "--", "-", "unassigned", "n/a", "na", "not advertised", "unknown"}
 _UNIT = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 _DURATION = {"year": 365 * 86400, "week": 7 * 86400, "day": 86400, "hour": 3600, "minute": 60}
@@ -70,22 +69,6 @@ _DURATION = {"year": 365 * 86400, "week": 7 * 86400, "day": 86400, "hour": 3600,
 
 class ParseError(ValueError):
     """Output the template could not read: a malformed answer, not a missing feature."""
-
-
-def mac(value: str) -> str | None:
-    """``aa:bb:cc:dd:ee:ff`` from any vendor spelling; None if it is not a MAC.
-
-    (A plain regex: netutils' is_valid_mac/mac_to_format cost more than the rest of a
-    MAC-table parse put together.)
-
-    >>> mac("0010.0de0.e289"), mac("B8D6-F6FF-7390"), mac("router-1")
-    ('00:10:0d:e0:e2:89', 'b8:d6:f6:ff:73:90', None)
-    """
-    digits = _MAC_SEPARATORS.sub("", value.strip()).lower()
-    if not _MAC_DIGITS.fullmatch(digits):
-        return None
-    d = digits
-    return f"{d[0:2]}:{d[2:4]}:{d[4:6]}:{d[6:8]}:{d[8:10]}:{d[10:12]}"
 
 
 def speed_bps(value: str) -> int | None:
@@ -236,9 +219,9 @@ def _convert(platform: PlatformSpec, field: str, raw: Any, command: CommandSpec)
     ):
         return _interface_name(platform.key, text)
     if field in {"mac", "chassis_mac"}:
-        return mac(text)
+        return normalise_mac(text)
     if field == "remote_chassis_id":
-        return mac(text) or text
+        return normalise_mac(text) or text
     if field in {"vlan", "vid", "if_index", "mtu", "prefix_length"}:
         return int(text) if text.isdigit() else None
     if field == "vlans":

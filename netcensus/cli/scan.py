@@ -25,6 +25,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from netcensus.cli.common import (
     console,
@@ -47,6 +48,13 @@ concurrency_option = click.option(
     default=16,
     show_default=True,
     help="Devices collected at once, per method.",
+)
+ssh_timeout_option = click.option(
+    "--ssh-timeout",
+    "ssh_timeout",
+    type=click.FloatRange(1, 600),
+    metavar="SECONDS",
+    help="SSH timeout for devices with none declared (device or zone `ssh_timeout`).",
 )
 
 
@@ -85,13 +93,12 @@ def _progress(
         console=err_console,
         disable=quiet or total == 0,
     )
-    tally = {"ok": 0, "failed": 0, "skipped": 0}
+    tally = dict.fromkeys(scans.TALLY_KEYS, 0)
     task = progress.add_task(label, total=total, tally="")
 
     def advance(outcome: scans.DeviceOutcome) -> None:
-        tally[outcome.outcome.value] += 1
-        text = f"ok {tally['ok']}  failed {tally['failed']}  skipped {tally['skipped']}"
-        progress.update(task, advance=1, tally=text)
+        tally[outcome.tally_key] += 1
+        progress.update(task, advance=1, tally=_tally_text(tally, "  "))
         if outcome.outcome == Outcome.FAILED and not quiet:
             progress.console.print(
                 f"[red]failed[/] {outcome.target} {outcome.method}: "
@@ -107,17 +114,40 @@ def _progress(
         yield advance, more
 
 
-def _print_summary(title: str, summary: dict[str, Any], failed: list[dict[str, Any]]) -> None:
-    table = Table(title=title)
-    for column in ("devices", "ok", "failed", "skipped", "stale", "new", "changed configs"):
-        table.add_column(column, justify="right")
-    table.add_row(
-        *(
-            str(summary.get(key, 0))
-            for key in ("devices", "ok", "failed", "skipped", "stale", "new", "config_changed")
-        )
+def _tally_text(tally: dict[str, int], separator: str = ", ") -> str:
+    """ "ok 60, ok with errors 3, failed 2, skipped 0": clean successes counted apart."""
+    return separator.join(
+        f"{key.replace('_', ' ')} {tally.get(key, 0)}" for key in scans.TALLY_KEYS
     )
+
+
+def _print_summary(
+    title: str,
+    summary: dict[str, Any],
+    failed: list[dict[str, Any]],
+    partial: list[dict[str, Any]],
+) -> None:
+    table = Table(title=title)
+    columns = {
+        "devices": "devices", "ok": "ok", scans.OK_WITH_ERRORS: "ok with errors",
+        "failed": "failed", "skipped": "skipped", "stale": "stale", "new": "new",
+        "config_changed": "changed configs",
+    }  # fmt: skip
+    for label in columns.values():
+        table.add_column(label, justify="right")
+    table.add_row(*(str(summary.get(key, 0)) for key in columns))
     console.print(table)
+    if partial:
+        problems = Table(title="ok with errors")
+        for column in ("device", "method", "part", "problem", "detail"):
+            problems.add_column(column)
+        for row in partial:
+            for error in row["part_errors"]:
+                # Text, not markup: device-supplied strings are never read as rich markup.
+                values = (row["device"], row["method"], error["part"], error["code"],
+                          error["message"])  # fmt: skip
+                problems.add_row(*(Text(v) for v in values))
+        console.print(problems)
     if failed:
         reasons = Table(title="failed")
         for column in ("device", "method", "reason", "detail"):
@@ -129,10 +159,11 @@ def _print_summary(title: str, summary: dict[str, Any], failed: list[dict[str, A
 
 def _report(store: Store, scan_id: int, summary: dict[str, Any], as_json: bool, title: str) -> None:
     failed = scans.failures(store, scan_id)
+    partial = scans.with_errors(store, scan_id)
     if as_json:
-        emit_json({"scan": scan_id, "summary": summary, "failed": failed})
+        emit_json({"scan": scan_id, "summary": summary, "failed": failed, "with_errors": partial})
     else:
-        _print_summary(title, summary, failed)
+        _print_summary(title, summary, failed, partial)
 
 
 @click.command()
@@ -141,6 +172,7 @@ def _report(store: Store, scan_id: int, summary: dict[str, Any], as_json: bool, 
 @click.option("--snmp", is_flag=True, help="Collect over SNMP (default: SNMP and SSH).")
 @click.option("--ssh", is_flag=True, help="Collect over SSH (default: SNMP and SSH).")
 @concurrency_option
+@ssh_timeout_option
 @click.option(
     "--discover",
     is_flag=True,
@@ -158,6 +190,7 @@ def scan(
     snmp: bool,
     ssh: bool,
     concurrency: int,
+    ssh_timeout: float | None,
     discover: bool,
     resume: bool,
     distributed: bool,
@@ -201,8 +234,8 @@ def scan(
     try:
         with _progress(todo, label, as_json) as (advance, more):
             summary = scans.run_scan(store, scan_id, targets, methods, concurrency=concurrency,
-                                     skip=done, discover=discover, on_result=advance,
-                                     on_more=more)  # fmt: skip
+                                     skip=done, discover=discover, ssh_timeout_s=ssh_timeout,
+                                     on_result=advance, on_more=more)  # fmt: skip
     except KeyboardInterrupt:
         err_console.print(
             f"interrupted: scan {scan_id} keeps every device already reconciled; "
@@ -262,6 +295,7 @@ def _scan_distributed(store: Store, scope: scans.Scope, methods: list[str], as_j
 @click.option("--snmp", is_flag=True, help="Collect over SNMP (default: SNMP and SSH).")
 @click.option("--ssh", is_flag=True, help="Collect over SSH (default: SNMP and SSH).")
 @concurrency_option
+@ssh_timeout_option
 @json_option
 def poll(
     zone: str,
@@ -271,6 +305,7 @@ def poll(
     snmp: bool,
     ssh: bool,
     concurrency: int,
+    ssh_timeout: float | None,
     as_json: bool,
 ) -> None:
     """Collect one zone and write the observations to a file for `netcensus ingest`.
@@ -296,7 +331,7 @@ def poll(
               "zone_kind": zone_kind.value}  # fmt: skip
     header_scope = {"site": site, "zone": zone, "methods": methods,
                     "inventory": [str(p) for p in inventory] or "store"}  # fmt: skip
-    tally = {"ok": 0, "failed": 0, "skipped": 0}
+    tally = dict.fromkeys(scans.TALLY_KEYS, 0)
     if not out.parent.is_dir():
         raise UserError(f"cannot write {out}: folder {out.parent} does not exist")
     if not as_json:
@@ -307,7 +342,9 @@ def poll(
             transfer.ObservationWriter(out, poller=poller, scope=header_scope, key=key) as writer,
             _progress(len(targets) * len(methods), f"poll {zone}", as_json) as (advance, _more),
         ):
-            for item in scans.collect(targets, methods, concurrency=concurrency):
+            for item in scans.collect(
+                targets, methods, concurrency=concurrency, ssh_timeout_s=ssh_timeout
+            ):
                 if isinstance(item, scans.Skipped):
                     outcome = scans.DeviceOutcome(item.target, item.method, Outcome.SKIPPED,
                                                   "skipped", item.reason)  # fmt: skip
@@ -315,9 +352,9 @@ def poll(
                     writer.write(item)
                     outcome = scans.DeviceOutcome(
                         item.target, item.method, Outcome.OK if item.ok else Outcome.FAILED,
-                        item.error_code, item.error,
+                        item.error_code, item.error, part_errors=scans.part_errors(item),
                     )  # fmt: skip
-                tally[outcome.outcome.value] += 1
+                tally[outcome.tally_key] += 1
                 advance(outcome)
     except KeyboardInterrupt:
         err_console.print(f"interrupted: no file written (partial lines left in {out}.part)")
@@ -329,7 +366,7 @@ def poll(
     console.print(
         f"wrote {writer.count} observations to {out} "
         f"({'signed with NETCENSUS_POLLER_KEY' if key else 'checksum only, not signed'}): "
-        f"ok {tally['ok']}, failed {tally['failed']}, skipped {tally['skipped']}"
+        f"{_tally_text(tally)}"
     )
 
 

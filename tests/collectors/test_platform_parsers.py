@@ -21,7 +21,7 @@ from netcensus.collectors.platforms import (
     platform_for_ansible,
     platform_for_netmiko,
     platform_for_ntc,
-    platform_for_sys_object_id,
+    platform_for_system,
     spec,
 )
 from netcensus.collectors.platforms.base import Part
@@ -86,19 +86,18 @@ def test_mapping_agrees_with_netutils(platform: Platform) -> None:
 
 
 @pytest.mark.parametrize(
-    ("oid", "platform"),
+    ("oid", "descr", "platform"),
     [
-        ("1.3.6.1.4.1.9.1.1208", Platform.CISCO_IOS),
-        (".1.3.6.1.4.1.2011.2.23.560", Platform.HUAWEI_VRP),
-        ("1.3.6.1.4.1.25506.1.1146", Platform.HP_COMWARE),
-        ("1.3.6.1.4.1.11.2.3.7.11.152", Platform.HP_COMWARE),
-        ("1.3.6.1.4.1.11.2.3.7.8.1", None),  # HP ProCurve, not Comware
-        ("1.3.6.1.4.1.90", None),  # a prefix match must end on a dot
-        ("1.3.6.1.4.1.2636.1.1.1.2.1", None),  # Juniper
+        ("1.3.6.1.4.1.9.1.1208", "Cisco IOS Software, C2960X Software", Platform.CISCO_IOS),
+        (".1.3.6.1.4.1.2011.2.23.560", "Huawei Versatile Routing Platform", Platform.HUAWEI_VRP),
+        ("1.3.6.1.4.1.25506.1.1146", "H3C Comware Platform Software", Platform.HP_COMWARE),
+        ("1.3.6.1.4.1.11.2.3.7.11.152", "HP J9776A 2530-24G Switch", Platform.OTHER),  # ProCurve
+        ("1.3.6.1.4.1.9.12.3.1.3.1163", "Cisco NX-OS(tm) n3000", Platform.OTHER),
+        ("1.3.6.1.4.1.2636.1.1.1.2.1", "Juniper Networks", Platform.OTHER),
     ],
 )
-def test_sys_object_id_lookup(oid: str, platform: Platform | None) -> None:
-    assert platform_for_sys_object_id(oid) is platform
+def test_platform_from_system_group(oid: str, descr: str, platform: Platform) -> None:
+    assert platform_for_system(oid, descr) is platform
 
 
 def test_identity_merges_version_and_inventory() -> None:

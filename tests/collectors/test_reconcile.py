@@ -492,3 +492,108 @@ def test_overlong_answers_are_cut_to_fit_not_refused(store: Store) -> None:
     assert (len(device.sys_name or ""), len(device.serial or "")) == (256, 128)
     with store.session() as session:
         assert len(session.scalars(select(Interface.description)).one() or "") == 256
+
+
+# --- real-device fidelity ----------------------------------------------------------------
+
+
+def test_only_hosts_become_endpoints_and_a_mac_keeps_all_its_ips(store: Store) -> None:
+    """The router's own addresses, static/CPU/Router entries, multicast and broadcast MACs
+    are not endpoints; a PC with two addresses keeps both."""
+    declare(store, ("acc-9", "4401", "127.0.9.21"))
+    host, static_host = "00:50:56:00:00:01", "00:50:56:00:00:02"
+    own_mac = mac(900)
+    observation = obs(
+        "acc-9", "127.0.9.21",
+        interfaces=ports(900, "Vlan10", "GigabitEthernet0/1", "GigabitEthernet0/2"),
+        fdb=[
+            ObservedMac(host, "Gi0/1", 10),
+            ObservedMac(static_host, "Gi0/2", 10, static=True),
+            ObservedMac("00:50:56:00:00:03", "CPU", 10),
+            ObservedMac("00:50:56:00:00:04", "Router", 10),
+            ObservedMac("01:00:5e:00:00:fb", "Gi0/1", 10),
+            ObservedMac("ff:ff:ff:ff:ff:ff", "Gi0/1", 10),
+        ],
+        arp=[
+            ObservedArp("10.0.10.50", host, "Vlan10"),
+            ObservedArp("10.0.10.51", host, "Vlan10"),
+            ObservedArp("10.0.10.1", "00:50:56:00:00:09", "Vlan10"),  # its own address
+            ObservedArp("10.0.10.255", "ff:ff:ff:ff:ff:ff", "Vlan10"),
+        ],
+    )  # fmt: skip
+    observation.interfaces[0].addresses = ["10.0.10.1/24"]
+    assert own_mac == observation.interfaces[0].mac
+    apply(store, observation)
+    with store.session() as session:
+        rows = {(e.mac, e.interface.name if e.interface else None, e.ip, tuple(e.ips))
+                for e in session.scalars(select(Endpoint))}  # fmt: skip
+    assert rows == {
+        (host, "GigabitEthernet0/1", "10.0.10.50", ("10.0.10.50", "10.0.10.51")),
+        (host, None, "10.0.10.50", ("10.0.10.50", "10.0.10.51")),
+    }
+
+
+def test_two_interfaces_of_one_name_are_two_rows_by_ifindex(store: Store) -> None:
+    declare(store, ("r-9", "4401", "127.0.9.22"))
+    loopbacks = [ObservedInterface("lo0", if_index=5, description="router id"),
+                 ObservedInterface("lo0", if_index=6, description="management")]  # fmt: skip
+    apply(store, obs("r-9", "127.0.9.22", interfaces=loopbacks))
+    apply(store, obs("r-9", "127.0.9.22", interfaces=loopbacks, started_at=T0 + dt.timedelta(1)))
+    with store.session() as session:
+        rows = session.execute(
+            select(Interface.if_index, Interface.name, Interface.description).order_by(
+                Interface.if_index
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [(5, "lo0", "router id"), (6, "lo0", "management")]
+
+
+def test_vrp_speed_suffix_is_stripped_so_ssh_and_snmp_names_meet(store: Store) -> None:
+    declare(store, ("vrp-9", "4401", "127.0.9.23"))
+    snmp = [ObservedInterface("XGigabitEthernet0/0/1", if_index=3)]
+    apply(store, obs("vrp-9", "127.0.9.23", interfaces=snmp))
+    ssh = obs("vrp-9", "127.0.9.23", interfaces=[
+        ObservedInterface("XGigabitEthernet0/0/1(10G)", description="uplink")])  # fmt: skip
+    ssh.method = "ssh"
+    apply(store, ssh)
+    with store.session() as session:
+        rows = session.execute(
+            select(Interface.name, Interface.if_index, Interface.description)
+        ).all()
+    assert [tuple(r) for r in rows] == [("XGigabitEthernet0/0/1", 3, "uplink")]
+
+
+def test_nul_never_reaches_the_store(store: Store) -> None:
+    """Whatever sent it (an SSH parse, a poller's file): NUL is cut before the store."""
+    declare(store, ("nul-9", "4401", "127.0.9.24"))
+    observation = obs(
+        "nul-9", "127.0.9.24", sys_location="room\x00\x00", sys_contact="noc\x00",
+        interfaces=[ObservedInterface("Gi0/1\x00", if_index=1, alias="to\x00core")],
+        neighbours=[ObservedNeighbour("lldp", "Gi0/1", remote_system_name="nexus\x00",
+                                      remote_port="mgmt0\x00\x00\x00")],
+        uptime_s=1234.5,
+    )  # fmt: skip
+    apply(store, observation)
+    device = device_named(store, "nul-9")
+    assert (device.sys_location, device.sys_contact, device.uptime_seconds) == ("room", "noc", 1234)
+    with store.session() as session:
+        link = session.scalars(select(Link)).one()
+        assert (link.remote_system_name, link.remote_port) == ("nexus", "mgmt0")
+        assert session.scalars(select(Interface.alias)).one() == "tocore"
+
+
+def test_vlans_are_stored_per_device_and_follow_the_device(store: Store) -> None:
+    from netcensus.collectors.observation import ObservedVlan
+    from netcensus.inventory.models import Vlan
+
+    declare(store, ("sw-9", "4401", "127.0.9.25"))
+    apply(store, obs("sw-9", "127.0.9.25", vlans=[ObservedVlan(1, "default"),
+                                                   ObservedVlan(20, "办公网")]))  # fmt: skip
+    later = T0 + dt.timedelta(days=1)
+    apply(store, obs("sw-9", "127.0.9.25", started_at=later,
+                     vlans=[ObservedVlan(1, "default"), ObservedVlan(30, "video")]))  # fmt: skip
+    with store.session() as session:
+        rows = session.execute(
+            select(Vlan.vid, Vlan.name, Vlan.first_seen).order_by(Vlan.vid)
+        ).all()
+    assert [tuple(r) for r in rows] == [(1, "default", T0), (30, "video", later)]

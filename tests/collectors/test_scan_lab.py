@@ -33,6 +33,7 @@ from netcensus.inventory.divisions import import_divisions
 from netcensus.inventory.enums import Outcome, ZoneKind
 from netcensus.inventory.loader import load_inventory
 from netcensus.inventory.models import Device, Endpoint, Interface, Link, Scan, ScanResult
+from netcensus.lab.faults import V3_CREDENTIAL_FAULTS
 from tests.lab_fixture import RunningLab
 
 REPO = Path(__file__).resolve().parents[2]
@@ -125,7 +126,8 @@ SSH_FAILURES = {
 
 def _impaired(truth: dict[str, Any]) -> dict[str, str]:
     """Devices a planted fault keeps from answering fully -> the fault kind."""
-    kinds = {"snmp-unreachable", "slow-agent", "malformed-agent", *SSH_FAILURES}
+    kinds = {"snmp-unreachable", "slow-agent", "malformed-agent", *SSH_FAILURES,
+             *V3_CREDENTIAL_FAULTS}  # fmt: skip
     return {
         name: fault["kind"]
         for fault in truth["faults"]
@@ -177,6 +179,7 @@ def test_planted_faults_are_reported_with_their_reason(scanned: Scanned) -> None
         "slow-agent": ("snmp", "timeout"),
         "malformed-agent": ("snmp", "malformed"),
         **SSH_FAILURES,
+        **{kind: ("snmp", "auth") for kind in V3_CREDENTIAL_FAULTS},
     }
     impaired = scanned.impaired()
     assert set(impaired.values()) == set(expected)
@@ -253,7 +256,9 @@ def test_every_link_is_found_once_and_none_is_invented(scanned: Scanned) -> None
             elif link["lldp"]:
                 # The far end is outside the lab or planted unreachable: the near end's
                 # neighbour entry is kept with the far end's name and port.
-                near = next(end for end in ends if end[0] in healthy)
+                near = next((end for end in ends if end[0] in healthy), None)
+                if near is None:  # both ends planted silent: nothing reports this cable
+                    continue
                 far = next(end for end in ends if end != near)
                 assert (near, far[0], far[1]) in one_sided or ends in by_ends, sorted(ends)
             else:  # no LLDP on it: known only because it was declared
@@ -322,7 +327,9 @@ def test_two_zone_pollers_meet_in_one_store(
         sources = sorted(s.source for s in session.scalars(select(Scan)))
     assert set(seen) <= set(in_site)  # nothing outside the polled site
     assert {seen[n] for n in seen} == {"internal", "external"}
+    refused = {n for kind in V3_CREDENTIAL_FAULTS for n in lab.fault(kind)["devices"]}
     answering = {d["name"] for d in lab.ground_truth["devices"] if d["snmp"]} & set(in_site)
+    answering -= refused  # declared with SNMPv3 credentials that cannot work
     slow = set(lab.fault("slow-agent")["devices"])  # may time out entirely: then never seen
     assert answering - slow <= set(seen) <= answering
     assert [s.split(" zone ")[1] for s in sources] == ["external", "internal"]

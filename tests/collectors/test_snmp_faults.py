@@ -10,6 +10,7 @@ nothing listens, a slow one an agent told to answer late.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -35,7 +36,13 @@ def _net() -> str:
 
 
 NET = _net()
-SWITCH, MALFORMED, SLOW, SWITCH_2, NOBODY = (f"{NET}.{i}" for i in (1, 2, 3, 4, 250))
+SWITCH, MALFORMED, SLOW, SWITCH_2, FIDELITY, EMPTY, SILENT, NOBODY = (
+    f"{NET}.{i}" for i in (1, 2, 3, 4, 5, 6, 7, 250)
+)
+# A real switch whose agent never answers one wide GETBULK of its forwarding table.
+SILENT_RECORDING = (
+    FIXTURES.parents[3] / "shared" / "data" / "snmp" / "librenms" / "vrp_5720-vrf.snmprec"
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +52,9 @@ def agents(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         AgentSpec("malformed", MALFORMED, FIXTURES / "malformed.snmprec", "public"),
         AgentSpec("slow", SLOW, FIXTURES / "switch.snmprec", "public", delay_s=0.3),
         AgentSpec("switch-2", SWITCH_2, FIXTURES / "switch.snmprec", "public", **V3_OTHER),
+        AgentSpec("fidelity", FIDELITY, FIXTURES / "fidelity.snmprec", "public", **V3),
+        AgentSpec("empty", EMPTY, FIXTURES / "empty.snmprec", "public"),
+        AgentSpec("silent", SILENT, SILENT_RECORDING, "public"),
     ]
     with start_agents(specs, tmp_path_factory.mktemp("agents")):
         yield
@@ -180,13 +190,13 @@ def test_malformed_values_are_errors_and_the_rest_is_kept(agents: None) -> None:
     assert errors == {
         ("system", "malformed", "sysDescr.0"),  # ff fe ... is not UTF-8
         ("interfaces", "malformed", "ifSpeed.1"),  # an OCTET STRING where a Gauge32 belongs
-        ("interfaces", "malformed", "ifAlias.1"),  # GBK, not UTF-8
         ("lldp", "malformed", "lldpRemTable"),  # index without its third part
     }
     assert obs.sys_name == "bad-agent-1" and obs.vendor == "H3C"
     assert obs.sys_descr is not None and obs.sys_descr.endswith("<script>")
     interfaces = {i.if_index: i for i in obs.interfaces}
     assert (interfaces[1].name, interfaces[1].speed) == ("GE1/0/1", None)
+    assert interfaces[1].alias == "上联接口"  # GBK, decoded
     assert (interfaces[2].name, interfaces[2].speed, interfaces[2].alias) == (
         "GE1/0/2",
         10**8,
@@ -290,8 +300,22 @@ def test_walk_loop_ends_the_column_with_an_error() -> None:
     walk._feed([column], [(base + (1,), OctetString(b"a")), (base + (2,), OctetString(b"b"))])
     walk._feed([column], [(base + (1,), OctetString(b"a"))])  # back to .1: a loop
     assert column.done and list(column.rows) == [(1,), (2,)]
-    assert [(e.part, e.code) for e in dec.errors] == [("interfaces", "malformed")]
-    assert "not increasing" in dec.errors[0].message
+    assert [(e.part, e.code) for e in dec.errors] == [("interfaces", "walk-loop")]
+    assert "walk stopped after 2 rows" in dec.errors[0].message
+
+
+def test_walk_goes_on_past_oids_out_of_order() -> None:
+    """Like snmpbulkwalk -Cc: a lower OID not seen before is a row, and the walk goes on."""
+    from netcensus.collectors.snmp import _Column, _Walk
+
+    dec = snmp_decode.Decoder()
+    walk = _Walk(agent=None, deadline=0.0, max_varbinds=64, max_repetitions=10, dec=dec)  # type: ignore[arg-type]
+    base = (1, 3, 6, 1, 2, 1, 2, 2, 1, 2)
+    column = _Column("ifDescr", "interfaces", base, base)
+    walk._feed([column], [(base + (5,), OctetString(b"e")), (base + (3,), OctetString(b"c"))])
+    walk._feed([column], [(base + (7,), OctetString(b"g"))])
+    assert not column.done and list(column.rows) == [(5,), (3,), (7,)]
+    assert dec.errors == []
 
 
 def test_decoder_records_wrong_types() -> None:
@@ -300,3 +324,93 @@ def test_decoder_records_wrong_types() -> None:
     assert dec.text("system", "sysName", (0,), Integer(5)) is None
     assert dec.oid("system", "sysObjectID", (0,), ObjectName((1, 3, 6))) == "1.3.6"
     assert [e.message.split(":")[0] for e in dec.errors] == ["ifMtu.1", "sysName.0"]
+
+
+@pytest.fixture(scope="module")
+def fidelity(agents: None) -> Observation:
+    return _run(SnmpTarget("fidelity", FIDELITY, 1161, community="public", timeout=5))
+
+
+@pytest.mark.lab
+def test_text_is_decoded_and_nul_padding_cut(fidelity: Observation) -> None:
+    """GBK sysLocation/sysContact/ifAlias/VLAN name decoded; NUL padding never kept."""
+    assert fidelity.ok
+    assert (fidelity.sys_location, fidelity.sys_contact) == ("广州市越秀区", "网管中心")
+    assert {i.if_index: i.alias for i in fidelity.interfaces}[1] == "上联接口"
+    lldp = next(n for n in fidelity.neighbours if n.protocol == "lldp")
+    assert lldp.remote_port == "mgmt0"  # sent as mgmt0 + 8 NUL octets
+    assert [(v.vid, v.name) for v in fidelity.vlans] == [
+        (1, "default"),
+        (10, "users"),
+        (20, "办公网"),
+    ]
+    assert "\x00" not in json.dumps(fidelity.to_dict(), ensure_ascii=False)
+
+
+@pytest.mark.lab
+def test_out_of_range_counter64_speed_is_null_with_a_part_error(fidelity: Observation) -> None:
+    speeds = {i.if_index: i.speed for i in fidelity.interfaces}
+    # ifSpeed 2^64-1 (ifHighSpeed 1000 gives the speed); saturated ifSpeed whose
+    # ifHighSpeed is 2^64-1: unknown, not 4.29 Gbit/s.
+    assert (speeds[1], speeds[2]) == (10**9, None)
+    assert [(e.part, e.code, e.message.split(":")[0]) for e in fidelity.errors] == [
+        ("interfaces", "out-of-range", "ifSpeed.1"),
+        ("interfaces", "out-of-range", "ifHighSpeed.2"),
+    ]
+
+
+@pytest.mark.lab
+def test_forwarding_entries_out_of_order_are_all_walked(fidelity: Observation) -> None:
+    assert sorted(m.mac for m in fidelity.fdb) == [
+        "00:11:22:33:44:11",
+        "00:11:22:33:44:33",
+        "00:11:22:33:44:55",
+        "00:11:22:33:44:66",
+    ]
+
+
+@pytest.mark.lab
+def test_cdp_mac_device_id_and_four_octet_lldp_capabilities(fidelity: Observation) -> None:
+    by_protocol = {n.protocol: n for n in fidelity.neighbours}
+    cdp, lldp = by_protocol["cdp"], by_protocol["lldp"]
+    assert (cdp.remote_chassis_id, cdp.remote_system_name) == ("00:11:22:aa:bb:cc", None)
+    assert lldp.remote_capabilities == ["bridge", "router"]
+
+
+@pytest.mark.lab
+def test_duplicate_interface_names_stay_apart(fidelity: Observation) -> None:
+    assert [(i.if_index, i.name) for i in fidelity.interfaces if i.name == "lo0"] == [
+        (5, "lo0"),
+        (6, "lo0"),
+    ]
+
+
+@pytest.mark.lab
+def test_an_agent_that_returns_nothing_is_a_failure(agents: None) -> None:
+    obs = _run(SnmpTarget("empty", EMPTY, 1161, community="public", timeout=5))
+    assert (obs.ok, obs.error_code) == (False, "no-data")
+
+
+@pytest.mark.lab
+def test_v3_auth_no_priv_against_a_privacy_user_fails_clearly(agents: None) -> None:
+    obs = _run(SnmpTarget("fidelity", FIDELITY, 1161, timeout=1, retries=0, v3_user="netcensus",
+                          v3_auth_key=V3["v3_auth_key"]))  # fmt: skip
+    assert (obs.ok, obs.error_code) == (False, "auth")
+    assert obs.error is not None and "security level" in obs.error.lower()
+
+
+@pytest.mark.parametrize("which", ["v3_auth_key", "v3_priv_key"])
+def test_v3_key_under_eight_characters_is_a_clear_failure(which: str) -> None:
+    keys = {**V3, which: "short"}
+    obs = _run(SnmpTarget("r1", NOBODY, 1161, timeout=0.2, retries=0, **keys))
+    assert (obs.ok, obs.error_code) == (False, "auth")
+    assert obs.error is not None and "at least 8" in obs.error and "short" not in obs.error
+
+
+@pytest.mark.lab
+def test_a_request_the_agent_never_answers_is_narrowed_not_given_up(agents: None) -> None:
+    """vrp_5720-vrf answers its FDB column by column with few rows, never in one wide
+    GETBULK: the walk narrows (one column, fewer rows) and gets all 918 entries."""
+    obs = _run(SnmpTarget("silent", SILENT, 1161, community="public", timeout=2, retries=0))
+    assert obs.ok and obs.errors == []
+    assert len(obs.fdb) == 918

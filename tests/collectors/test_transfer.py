@@ -176,3 +176,47 @@ def test_ingest_reconciles_and_refuses_the_same_file_twice(
     again = CliRunner().invoke(main, ["ingest", str(path)])
     assert again.exit_code == 2 and "already ingested" in again.output
     assert _counts(central) == before
+
+
+def test_ok_with_errors_is_counted_apart_in_json_and_text(
+    central: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "ok 1, ok with errors 1, failed 1": a device with part errors is not a clean ok."""
+    from netcensus.collectors.observation import CollectionError
+
+    monkeypatch.delenv("NETCENSUS_POLLER_KEY", raising=False)
+    cut = Observation(
+        target="ext-acc-3", address="127.0.5.3", method="snmp", started_at=T0,
+        sys_name="ext-acc-3[/]", serial="EXT-0003", sys_location="广州[bold]",
+        errors=[CollectionError("fdb", "walk-loop", "dot1qTpFdbPort: a loop [red]x[/]")],
+    )  # fmt: skip
+    poller = {"host": "poller-ext", "user": "netops", "zone": "external", "zone_kind": "external"}
+    path = tmp_path / "ext.jsonl"
+    with ObservationWriter(path, poller=poller, scope={"zone": "external"}) as writer:
+        for observation in [*_observations(), cut]:
+            writer.write(observation)
+    result = CliRunner().invoke(main, ["ingest", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    summary = report["summary"]
+    assert (summary["ok"], summary["ok_with_errors"], summary["failed"]) == (1, 1, 1)
+    assert report["with_errors"] == [
+        {
+            "device": "ext-acc-3",
+            "method": "snmp",
+            "part_errors": [
+                {"part": "fdb", "code": "walk-loop", "message": "dot1qTpFdbPort: a loop [red]x[/]"}
+            ],
+        }
+    ]
+    with central.session() as session:
+        device = session.scalars(select(Device).where(Device.serial == "EXT-0003")).one()
+        assert device.sys_location == "广州[bold]"
+    # The text summary counts it apart and shows the error as text, not as markup.
+    later = tmp_path / "later.jsonl"
+    cut.started_at = T0 + dt.timedelta(days=1)
+    with ObservationWriter(later, poller=poller, scope={"zone": "external"}) as writer:
+        writer.write(cut)
+    text = CliRunner().invoke(main, ["ingest", str(later)], terminal_width=200)
+    assert text.exit_code == 0, text.output
+    assert "ok with errors" in text.output and "a loop [red]x[/]" in text.output

@@ -43,6 +43,7 @@ from netcensus.inventory.models import (
     SiteRegion,
     Target,
     User,
+    Vlan,
     Waiver,
     Zone,
 )
@@ -163,6 +164,7 @@ def _populate(store: Store) -> None:
             Endpoint(
                 mac="00:50:56:aa:bb:cc",
                 ip="10.44.1.100",
+                ips=["10.44.1.100", "10.44.1.101"],
                 device=access,
                 interface=down,
                 vlan=10,
@@ -189,8 +191,10 @@ def _populate(store: Store) -> None:
                 error="no answer",
                 duration_ms=2000,
                 device_id=core.id,
+                part_errors=[{"part": "fdb", "code": "walk-loop", "message": "stopped"}],
             )
         )
+        s.add(Vlan(device=access, vid=10, name="办公网", first_seen=NOW, last_seen=NOW))
         s.add_all([blob, scan])
         s.flush()
         s.add(
@@ -306,6 +310,15 @@ def test_every_model_round_trips(store: Store) -> None:
         assert s.scalar(select(User)).role is Role.SECURITY  # type: ignore[union-attr]
         token = s.scalar(select(ApiToken))
         assert token is not None and token.user.scope_code == "4401" and token.expires_at == NOW
+
+        vlan = s.scalar(select(Vlan))
+        assert vlan is not None and (vlan.device.name, vlan.vid, vlan.name) == (
+            "gz-int-acc-1",
+            10,
+            "办公网",
+        )
+        assert s.scalar(select(Endpoint.ips)) == ["10.44.1.100", "10.44.1.101"]
+        assert s.scalar(select(ScanResult.part_errors))[0]["code"] == "walk-loop"  # type: ignore[index]
         assert s.scalar(select(AuditEvent)).after == {"until": "2027-01-01"}  # type: ignore[union-attr]
 
 
@@ -339,6 +352,7 @@ def test_every_table_is_exercised() -> None:
         "capability_definitions",
         "coverage_snapshots",
         "api_tokens",
+        "vlans",
     }
     assert set(Base.metadata.tables) == covered
 

@@ -68,3 +68,39 @@ def test_scan_timeout_applies_where_nothing_is_declared() -> None:
     assert ssh_timeouts(None, None)["timeout_s"] == DEFAULT_TIMEOUT_S
     assert ssh_timeouts(None, 30) == {"timeout_s": 30.0, "config_timeout_s": 180.0}
     assert ssh_timeouts(45, 30)["timeout_s"] == 45.0
+
+
+def test_scan_targets_carry_declared_timeouts_to_the_ssh_collector(
+    store: Store, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from netcensus.collectors.scan import (
+        CredentialRef,
+        Scope,
+        ssh_target,
+        targets_from_inventory,
+        targets_from_store,
+    )
+    from netcensus.inventory.enums import CredentialKind
+
+    with_base(store)
+    path = write(tmp_path, SLOW_SITE)
+    load(store, path)
+    with store.session() as session:
+        from_store = {
+            t.name: t.ssh_timeout for t in targets_from_store(session, Scope(site="4401"))
+        }
+    from_files = {t.name: t.ssh_timeout for t in targets_from_inventory([str(path)], Scope())}
+    expected = {"sat-router": 45.0, "sat-odd": 90.0, "lan-switch": None}
+    assert {name: from_store[name] for name in expected} == expected
+    assert from_files == expected
+
+    login = CredentialRef("ssh", CredentialKind.SSH, "admin", secret_env="PW")
+    env = {"PW": "x"}
+    with store.session() as session:
+        targets = {t.name: replace(t, ssh=login, address="127.0.0.1")
+                   for t in targets_from_store(session, Scope(site="4401"))}  # fmt: skip
+    assert ssh_target(targets["sat-router"], env, scan_timeout_s=20).timeout_s == 45.0
+    assert ssh_target(targets["lan-switch"], env, scan_timeout_s=20).timeout_s == 20.0
+    assert ssh_target(targets["lan-switch"], env).timeout_s == DEFAULT_TIMEOUT_S

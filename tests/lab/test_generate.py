@@ -13,6 +13,7 @@ import pytest
 
 from netcensus.inventory.loader import read_inventory
 from netcensus.lab import generate
+from netcensus.lab.faults import SNMP_QUIRKS, V3_CREDENTIAL_FAULTS
 from netcensus.lab.state import LabState
 
 ISSUE_FAULT_KINDS = {
@@ -164,7 +165,8 @@ def test_faults_cover_the_issue_and_name_catalog_rules(
     for fault in truth["faults"]:
         assert set(fault["rules"]) | set(fault["may_fire"]) <= known
         assert all(name in names for name in fault["devices"])
-    faulty = {n for f in truth["faults"] for n in f["devices"]}
+    collection_only = {*SNMP_QUIRKS, *V3_CREDENTIAL_FAULTS}  # the SNMP view only
+    faulty = {n for f in truth["faults"] if f["kind"] not in collection_only for n in f["devices"]}
     assert faulty.isdisjoint(truth["clean_devices"])
     assert len(truth["clean_devices"]) >= 20
 
@@ -273,8 +275,44 @@ def test_snmprec_files_are_sorted_and_hold_the_device(
             continue
         rows = [line.split("|", 2) for line in path.read_text().splitlines()]
         oids = [tuple(int(p) for p in oid.split(".")) for oid, _, _ in rows]
-        assert oids == sorted(oids) and len(oids) == len(set(oids))
+        assert len(oids) == len(set(oids))
+        if "out-of-order-oids" in device.snmp_quirks:  # the planted exception
+            assert oids != sorted(oids)
+        else:
+            assert oids == sorted(oids)
         values = {oid: (tag, value) for oid, tag, value in rows}
-        assert values["1.3.6.1.2.1.2.1.0"] == ("2", str(len(device.interfaces)))
+        extra = "duplicate-ifname" in device.snmp_quirks
+        assert values["1.3.6.1.2.1.2.1.0"] == ("2", str(len(device.interfaces) + extra))
         if not device.malformed:
             assert values["1.3.6.1.2.1.1.5.0"] == ("4", device.name)
+
+
+def test_each_collection_quirk_is_planted_once_and_rendered(
+    small: tuple[Path, LabState, dict[str, Any]],
+) -> None:
+    out, state, truth = small
+    planted = {f["kind"]: f for f in truth["faults"]}
+    assert set(SNMP_QUIRKS) | set(V3_CREDENTIAL_FAULTS) <= set(planted)
+    names = state.by_name()
+
+    def text(kind: str) -> str:
+        device = names[planted[kind]["devices"][0]]
+        assert kind in device.snmp_quirks
+        return (out / "snmprec" / f"{device.name}.snmprec").read_text()
+
+    assert any(
+        line.startswith("1.0.8802.1.1.2.1.4.1.1.7.") and line.endswith("0000")
+        for line in text("nul-padded-lldp-port").splitlines()
+    )
+    gbk = planted["gbk-text"]["effects"]["sys_location"].encode("gbk").hex()
+    assert f"1.3.6.1.2.1.1.6.0|4x|{gbk}" in text("gbk-text")
+    assert f"|70|{2**64 - 1}" in text("counter64-speed")
+    assert "1.3.6.1.4.1.9.9.23.1.2.1.1.6." in text("cdp-mac-device-id")
+    caps = [
+        line.split("|")[2]
+        for line in text("four-octet-lldp-capabilities").splitlines()
+        if line.startswith("1.0.8802.1.1.2.1.4.1.1.12.")
+    ]
+    assert caps and all(len(c) == 8 for c in caps)
+    inventory = (out / "inventory.yaml").read_text()
+    assert "snmp-v3-nopriv-" in inventory and "snmp-v3-shortkey-" in inventory
