@@ -10,7 +10,6 @@ fresh without a copy). Version numbers shown to users count per device from 1.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import zlib
 from collections.abc import Callable, Iterable
@@ -105,110 +104,8 @@ def store_config(
     return version, True
 
 
-@dataclass(frozen=True)
-class VersionInfo:
-    """One row of a device's config history; ``number`` counts from 1 per device."""
-
-    number: int
-    id: int
-    sha256: str
-    size: int
-    collected_at: dt.datetime
-    confirmed_at: dt.datetime
-    scan_id: int | None
-    added: int  # lines added since the previous version (all lines for the first)
-    removed: int
-
-
-def _versions(session: Session, device: Device) -> list[ConfigVersion]:
-    return list(
-        session.scalars(
-            select(ConfigVersion)
-            .where(ConfigVersion.device_id == device.id)
-            .order_by(ConfigVersion.collected_at, ConfigVersion.id)
-        )
-    )
-
-
 def text_of(version: ConfigVersion) -> str:
     return zlib.decompress(version.blob.compressed).decode("utf-8")
-
-
-def _changes(before: str, after: str) -> tuple[int, int]:
-    added = removed = 0
-    for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0):
-        if line.startswith("+") and not line.startswith("+++"):
-            added += 1
-        elif line.startswith("-") and not line.startswith("---"):
-            removed += 1
-    return added, removed
-
-
-def history(session: Session, device: Device) -> list[VersionInfo]:
-    """Every version of the device's config, oldest first, with line counts of each change."""
-    rows: list[VersionInfo] = []
-    previous = ""
-    for number, version in enumerate(_versions(session, device), start=1):
-        current = text_of(version)
-        added, removed = _changes(previous, current)
-        rows.append(
-            VersionInfo(
-                number=number,
-                id=version.id,
-                sha256=version.sha256,
-                size=version.blob.size,
-                collected_at=_aware(version.collected_at),
-                confirmed_at=_aware(version.confirmed_at),
-                scan_id=version.scan_id,
-                added=added,
-                removed=removed,
-            )
-        )
-        previous = current
-    return rows
-
-
-def version(session: Session, device: Device, number: int | None = None) -> ConfigVersion:
-    """Version ``number`` (1 = oldest, negative counts back from the latest; None = latest)."""
-    versions = _versions(session, device)
-    if not versions:
-        raise UserError(f"no configuration stored for {device.name} yet")
-    if number is None:
-        return versions[-1]
-    index = number - 1 if number > 0 else number
-    if number == 0 or not -len(versions) <= index < len(versions):
-        raise UserError(
-            f"{device.name} has versions 1..{len(versions)}; there is no version {number}"
-        )
-    return versions[index]
-
-
-def diff(session: Session, device: Device, v1: int | None = None, v2: int | None = None) -> str:
-    """Unified diff between two versions; defaults: the previous and the latest."""
-    versions = _versions(session, device)
-    if not versions:
-        raise UserError(f"no configuration stored for {device.name} yet")
-    new_number = v2 if v2 is not None else len(versions)
-    new = version(session, device, new_number)
-    new_number = versions.index(new) + 1
-    if v1 is None:
-        if new_number == 1:
-            raise UserError(f"{device.name} has a single version; nothing to compare it with")
-        v1 = new_number - 1
-    old = version(session, device, v1)
-    old_number = versions.index(old) + 1
-
-    def label(number: int, v: ConfigVersion) -> str:
-        return f"{device.name} v{number} ({_aware(v.collected_at).isoformat(timespec='seconds')})"
-
-    return "".join(
-        difflib.unified_diff(
-            text_of(old).splitlines(keepends=True),
-            text_of(new).splitlines(keepends=True),
-            fromfile=label(old_number, old),
-            tofile=label(new_number, new),
-        )
-    )
 
 
 # --------------------------------------------------------------------------- saved configs

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from netcensus.cli import main
-from netcensus.collectors.configs import diff, history, normalise, store_config, version
+from netcensus.collectors.configs import normalise, store_config
 from netcensus.errors import UserError
+from netcensus.inventory import queries
 from netcensus.inventory.db import Store, make_engine, upgrade
 from netcensus.inventory.enums import Platform
 from netcensus.inventory.models import ConfigBlob, ConfigVersion, Device
@@ -77,8 +78,8 @@ def test_changed_config_makes_two_versions_and_a_diff(store: Store) -> None:
         store_config(session, device, CONFIG, T0)
         v2, was_changed = store_config(session, device, changed, T0 + dt.timedelta(hours=1), None)
         assert was_changed
-        text = diff(session, device)
-        rows = history(session, device)
+        text = queries.config_diff(session, device.name).unified
+        rows = queries.list_config_versions(session, device.name)
     assert "- description uplink\n" in text
     assert "+ description uplink to dist1\n" in text
     assert "core1 v1 (2024-03-01T08:00:00+00:00)" in text
@@ -119,16 +120,20 @@ def test_version_numbers_and_errors(sqlite_store: Store) -> None:
     with sqlite_store.transaction() as session:
         device = _device(session)
         with pytest.raises(UserError, match="no configuration stored"):
-            diff(session, device)
+            queries.config_diff(session, device.name)
         store_config(session, device, CONFIG, T0)
         with pytest.raises(UserError, match="single version"):
-            diff(session, device)
+            queries.config_diff(session, device.name)
         store_config(session, device, CONFIG + "banner motd x\n", T0 + dt.timedelta(hours=1))
-        assert version(session, device, -1).id == version(session, device).id
-        assert version(session, device, 1).id != version(session, device, 2).id
+
+        def version_id(number: int | None = None) -> int:
+            return queries.config_text(session, device.name, number).version.id
+
+        assert version_id(-1) == version_id()
+        assert version_id(1) != version_id(2)
         with pytest.raises(UserError, match="versions 1..2; there is no version 3"):
-            version(session, device, 3)
-        assert diff(session, device, 2, 1).count("-banner motd x") == 1
+            version_id(3)
+        assert queries.config_diff(session, device.name, 2, 1).unified.count("-banner motd x") == 1
 
 
 def test_normalise_is_what_gets_hashed() -> None:
