@@ -105,12 +105,14 @@ class StoreCollector(Collector):
             durations = stats.scan_durations(session, SCAN_DURATION_BUCKETS)
             latest = stats.latest_scans(session)
             completions = stats.last_scan_completions(session)
+            coverage = stats.target_coverage(session)
         families = [
             _build_info(),
             *_device_families(devices),
             *_backup_families(devices, policy.backup_max_age),
             *_finding_families(findings),
             *_scan_families(durations, latest, completions),
+            *_coverage_families(coverage),
         ]
         took = GaugeMetricFamily(
             "netcensus_metrics_collect_seconds",
@@ -119,6 +121,34 @@ class StoreCollector(Collector):
         took.add_metric([], time.perf_counter() - started)
         families.append(took)
         return families
+
+
+def _coverage_families(rows: Sequence[stats.TargetCoverage]) -> list[Metric]:
+    ratio = GaugeMetricFamily(
+        "netcensus_coverage_ratio",
+        "Share of a target's in-scope offices that have its capability, by level (latest "
+        "daily snapshot).",
+        labels=["target", "level"],
+    )
+    threshold = GaugeMetricFamily(
+        "netcensus_coverage_target_ratio",
+        "The share a target requires by its deadline.",
+        labels=["target", "level"],
+    )
+    deadline = GaugeMetricFamily(
+        "netcensus_coverage_deadline_timestamp_seconds",
+        "A target's deadline (Unix time, end of that day UTC).",
+        labels=["target"],
+    )
+    deadlines: dict[str, float] = {}
+    for row in rows:
+        ratio.add_metric([row.target, row.level], row.ratio)
+        threshold.add_metric([row.target, row.level], row.threshold)
+        end_of_day = dt.datetime.combine(row.deadline, dt.time.max, tzinfo=dt.UTC)
+        deadlines[row.target] = end_of_day.timestamp()
+    for target, moment in deadlines.items():
+        deadline.add_metric([target], moment)
+    return [ratio, threshold, deadline]
 
 
 def _build_info() -> Metric:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
 from ..enums import FindingState, ScanStatus, Verdict
-from ..models import ConfigVersion, Device, Finding, Scan, Site, Zone
+from ..models import ConfigVersion, CoverageSnapshot, Device, Finding, Scan, Site, Target, Zone
 
 # The label value for "not set" (a device without a site or zone, a scan of every zone).
 NONE = "none"
@@ -287,3 +287,50 @@ def last_scan_completions(session: Session) -> list[ScanCompletion]:
         for zone, source, finished in rows
         if finished is not None  # the WHERE says so; the type of max() cannot
     ]
+
+
+@dataclass(frozen=True)
+class TargetCoverage:
+    """A target's coverage at one level of its own scope, from its latest daily snapshot."""
+
+    target: str
+    level: str
+    in_scope: int
+    covered: int
+    threshold: float
+    deadline: dt.date
+
+    @property
+    def ratio(self) -> float:
+        return self.covered / self.in_scope if self.in_scope else 1.0
+
+
+def target_coverage(session: Session) -> list[TargetCoverage]:
+    """Each target × level as its latest snapshot saw it (snapshots are taken after every
+    scan and daily), so a scrape never recomputes a national roll-up."""
+    latest = (
+        select(CoverageSnapshot.target_key, func.max(CoverageSnapshot.taken_on).label("day"))
+        .group_by(CoverageSnapshot.target_key)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Target.key,
+            CoverageSnapshot.level,
+            CoverageSnapshot.in_scope,
+            CoverageSnapshot.covered,
+            Target.threshold,
+            Target.deadline,
+        )  # fmt: skip
+        .join(latest, latest.c.target_key == Target.key)
+        .join(
+            CoverageSnapshot,
+            and_(
+                CoverageSnapshot.target_key == Target.key,
+                CoverageSnapshot.taken_on == latest.c.day,
+                CoverageSnapshot.under == func.coalesce(Target.root_code, ""),
+            ),
+        )
+        .order_by(Target.key, CoverageSnapshot.level)
+    )
+    return [TargetCoverage(*row) for row in rows]

@@ -374,3 +374,37 @@ def test_blueprint_in_any_app_opens_the_configured_store(tmp_path: Path) -> None
     assert response.content_type.startswith("text/plain; version=0.0.4")
     found = series(response.get_data(as_text=True))
     assert sum(v for (name, _), v in found.items() if name == "netcensus_devices") == 100
+
+
+def test_coverage_comes_from_each_targets_latest_snapshot_of_its_own_scope(store: Store) -> None:
+    from netcensus.inventory.models import CoverageSnapshot, Target
+
+    with store.transaction() as session:
+        session.add(
+            Target(
+                key="county-lan-2015", title="LAN", capability="lan", levels=["county"],
+                root_code="44", threshold=1.0, deadline=dt.date(2015, 12, 31),
+            )
+        )  # fmt: skip
+        for day, covered in ((dt.date(2026, 11, 1), 100), (dt.date(2026, 12, 1), 117)):
+            session.add(
+                CoverageSnapshot(
+                    target_key="county-lan-2015", level="county", under="44", taken_on=day,
+                    in_scope=124, covered=covered, conflicts=2,
+                )
+            )  # fmt: skip
+        # A child division's row of the same day is a breakdown, not the target's figure.
+        session.add(
+            CoverageSnapshot(
+                target_key="county-lan-2015", level="county", under="4401",
+                taken_on=dt.date(2026, 12, 1), in_scope=11, covered=1, conflicts=0,
+            )
+        )  # fmt: skip
+    found = series(scrape(store))
+    labels = {"target": "county-lan-2015", "level": "county"}
+    assert value(found, "netcensus_coverage_ratio", **labels) == pytest.approx(117 / 124)
+    assert value(found, "netcensus_coverage_target_ratio", **labels) == 1.0
+    deadline = value(
+        found, "netcensus_coverage_deadline_timestamp_seconds", target="county-lan-2015"
+    )
+    assert dt.datetime.fromtimestamp(deadline, dt.UTC).date() == dt.date(2015, 12, 31)
