@@ -66,7 +66,7 @@ demo: venv
 	$(NC) serve --host 127.0.0.1 --port $(DEMO_PORT)
 
 test: venv system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: venv
 	$(BIN)/ruff check .
