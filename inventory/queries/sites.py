@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from netcensus.errors import NotFound
 
-from ..enums import DeviceStatus, FindingState, Level, Severity, ZoneKind
+from ..enums import DeviceStatus, FindingState, Level, Severity, Verdict, ZoneKind
 from ..hierarchy import ancestors, under
 from ..models import Declaration, Device, Finding, Site, SiteRegion
 from .common import DEFAULT_PER_PAGE, Page, Row, paginate, require_site, where_all, within_scope
@@ -53,6 +53,7 @@ class SiteKpis(Row):
     devices_by_status: dict[DeviceStatus, int] = {}
     stale_devices: int = 0
     unmanaged_devices: int = 0
+    # Open failures, like the findings list by default (not-evaluable rules are not counted).
     open_findings_by_severity: dict[Severity, int] = {}
 
 
@@ -161,7 +162,11 @@ def subtree_kpis(
     findings: dict[str, dict[Severity, int]] = {code: defaultdict(int) for code in wanted}
     open_findings = session.execute(
         select(Finding.site_id, Finding.severity, func.count())
-        .where(Finding.site_id.in_(subtree_sites), Finding.state == FindingState.OPEN)
+        .where(
+            Finding.site_id.in_(subtree_sites),
+            Finding.state == FindingState.OPEN,
+            Finding.verdict == Verdict.FAIL.value,
+        )
         .group_by(Finding.site_id, Finding.severity)
     )
     for site_id, severity, count in open_findings:

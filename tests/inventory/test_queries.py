@@ -353,6 +353,7 @@ def test_sites_list_and_kpis_equal_brute_force(
                 f
                 for f in w.findings
                 if f.state == FindingState.OPEN
+                and f.verdict == "fail"
                 and (w.site_of_device[f.subject_key.split("#")[0]] or "-").startswith(code)
             ]
             assert kpis.open_findings_by_severity == dict(Counter(f.severity for f in open_here))

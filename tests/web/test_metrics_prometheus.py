@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from netcensus.lab.faults import V3_CREDENTIAL_FAULTS
 from tests.lab_fixture import RunningLab
 
 REPO = Path(__file__).resolve().parents[2]
@@ -147,12 +148,14 @@ def test_isolation_breach_fires_then_resolves(
         "instance",
     }
 
-    # The planted collection faults show too: the device without an SNMP agent is
-    # unreachable; the slow agent may or may not answer within the collector's retries.
-    def devices_of(kind: str) -> set[str]:
-        return {d for f in lab.ground_truth["faults"] if f["kind"] == kind for d in f["devices"]}
+    # The planted collection faults show too: the device without an SNMP agent and those
+    # whose declared SNMPv3 credential cannot work are unreachable (the scan is SNMP only);
+    # the slow agent may or may not answer within the collector's retries.
+    def devices_of(*kinds: str) -> set[str]:
+        return {d for f in lab.ground_truth["faults"] if f["kind"] in kinds for d in f["devices"]}
 
-    dead, slow = devices_of("snmp-unreachable"), devices_of("slow-agent")
+    dead = devices_of("snmp-unreachable", *V3_CREDENTIAL_FAULTS)
+    slow = devices_of("slow-agent")
     result = get_json(f"{api}/query?query=sum(netcensus_devices_unreachable)")
     (unreachable,) = [float(r["value"][1]) for r in result["data"]["result"]]
     assert len(dead) <= unreachable <= len(dead | slow)
