@@ -60,7 +60,7 @@ from paramiko.ssh_exception import NoValidConnectionsError, SSHException
 from netcensus.collectors.observation import CollectionError, Observation
 from netcensus.collectors.platforms import spec
 from netcensus.collectors.platforms.base import PlatformSpec, command_echo
-from netcensus.collectors.platforms.parse import ParseError, apply, parse_command, unsupported
+from netcensus.collectors.platforms.parse import absorb, unsupported
 from netcensus.collectors.redact import redact
 from netcensus.inventory.enums import Platform
 
@@ -443,20 +443,7 @@ def _collect(target: SshTarget, platform: PlatformSpec, observation: Observation
         raise _DeviceFailed(code, message) from exc
     try:
         for command in platform.commands:
-            output = _run(session, command.command, target.timeout_s)
-            if unsupported(platform, output):
-                if command.optional:
-                    continue
-                observation.errors.append(
-                    CollectionError(command.part.value, "unsupported", f"{command.command!r}")
-                )
-                continue
-            try:
-                apply(observation, command, parse_command(platform, command, output))
-            except (ParseError, ValueError) as exc:
-                observation.errors.append(
-                    CollectionError(command.part.value, "malformed", f"{command.command!r}: {exc}")
-                )
+            absorb(observation, platform, command, _run(session, command.command, target.timeout_s))
         # VRP and Comware show the sysname only in the prompt.
         observation.sys_name = observation.sys_name or session.base_prompt or None
         if target.with_config:

@@ -34,9 +34,9 @@ from typing import Any
 from sqlalchemy import select
 
 from netcensus.collectors import scan as scans
-from netcensus.collectors.observation import CollectionError, Observation
+from netcensus.collectors.observation import Observation
 from netcensus.collectors.platforms import spec
-from netcensus.collectors.platforms.parse import ParseError, apply, parse_command, unsupported
+from netcensus.collectors.platforms.parse import absorb
 from netcensus.collectors.ssh import strip_noise
 from netcensus.errors import UserError
 from netcensus.inventory.db import Store
@@ -246,19 +246,8 @@ def _observation(
     outputs = data.get("outputs") or {}
     for command in platform.commands:
         output = outputs.get(command.command)
-        if command.part not in FACT_PARTS or not isinstance(output, str):
-            continue
-        if unsupported(platform, output):
-            observation.errors.append(
-                CollectionError(command.part.value, "unsupported", f"{command.command!r}")
-            )
-            continue
-        try:
-            apply(observation, command, parse_command(platform, command, output))
-        except (ParseError, ValueError) as exc:
-            observation.errors.append(
-                CollectionError(command.part.value, "malformed", f"{command.command!r}: {exc}")
-            )
+        if command.part in FACT_PARTS and isinstance(output, str):
+            absorb(observation, platform, command, output)
     return observation
 
 

@@ -22,7 +22,7 @@ import textfsm
 from netutils.interface import canonical_interface_name
 from textfsm import clitable
 
-from netcensus.collectors.observation import Observation
+from netcensus.collectors.observation import CollectionError, Observation
 from netcensus.collectors.platforms import PLATFORMS
 from netcensus.collectors.platforms.base import PART_RECORD, CommandSpec, Part, PlatformSpec
 from netcensus.inventory.enums import Platform
@@ -282,6 +282,26 @@ def parse_command(platform: PlatformSpec, command: CommandSpec, output: str) -> 
 def unsupported(platform: PlatformSpec, output: str) -> bool:
     """Whether the device answered "unknown command" rather than the data asked for."""
     return any(marker in output for marker in platform.unsupported_markers)
+
+
+def absorb(
+    observation: Observation, platform: PlatformSpec, command: CommandSpec, output: str
+) -> None:
+    """One command's output into the observation, however it came (SSH, Ansible): an
+    "unknown command" answer (unless the command is optional) or unparsable text becomes a
+    part error and the rest of the device goes on."""
+    if unsupported(platform, output):
+        if not command.optional:
+            observation.errors.append(
+                CollectionError(command.part.value, "unsupported", f"{command.command!r}")
+            )
+        return
+    try:
+        apply(observation, command, parse_command(platform, command, output))
+    except (ParseError, ValueError) as exc:
+        observation.errors.append(
+            CollectionError(command.part.value, "malformed", f"{command.command!r}: {exc}")
+        )
 
 
 def apply(observation: Observation, command: CommandSpec, parsed: Any) -> None:
