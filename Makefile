@@ -46,6 +46,7 @@ demo: venv
 	$(NC) db upgrade
 	$(NC) sites import-divisions $(SHARED)/data/divisions/guangdong.json
 	$(NC) inventory load examples/guangdong | tail -n 4
+	$(NC) targets load examples/targets/guangdong-2015.yaml | tail -n 1
 	$(NC) sites list --under 4401 --level county
 	$(NC) lab up --root $(DEMO_ROOT) --preset small
 	eval "$$($(NC) lab status --env)" && \
@@ -53,6 +54,7 @@ demo: venv
 	  $(NC) scan --site $(DEMO_ROOT)
 	$(NC) check --site $(DEMO_ROOT)
 	$(NC) findings list --site $(DEMO_ROOT) --severity critical
+	$(NC) coverage --level county
 	@echo
 	@echo "The lab is still running. Explore with:"
 	@echo "  export NETCENSUS_HOME=$(NETCENSUS_HOME) PATH=$(CURDIR)/$(BIN):\$$PATH"
