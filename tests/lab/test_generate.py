@@ -316,3 +316,15 @@ def test_each_collection_quirk_is_planted_once_and_rendered(
     assert caps and all(len(c) == 8 for c in caps)
     inventory = (out / "inventory.yaml").read_text()
     assert "snmp-v3-nopriv-" in inventory and "snmp-v3-shortkey-" in inventory
+
+
+def test_a_prefecture_lab_plants_what_fits_rule_faults_first() -> None:
+    """`make demo` runs the small preset under 4405: too few devices for every oddity."""
+    network = generate.generate("4405", "small", 1, block=150)
+    names = set(network.builder.records)
+    kinds = {f.kind for f in network.faults}
+    assert all(set(f.devices) <= names for f in network.faults)
+    # The rule faults the demo shows (telnet, default community, the isolation breach) fit.
+    assert {"telnet-enabled", "default-snmp-communities", "device-in-both-zones"} <= kinds
+    # The whole province has room for every kind.
+    assert len(generate.generate("44", "small", 1, block=150).faults) > len(network.faults)
