@@ -9,7 +9,7 @@ import threading
 
 import click
 
-from netcensus.cli.common import console, emit, json_option, with_store
+from netcensus.cli.common import console, emit, json_option, printable, with_store
 from netcensus.errors import UserError
 from netcensus.inventory import pollers, queries
 from netcensus.inventory.db import Store
@@ -63,7 +63,9 @@ def run(store: Store) -> None:
     with store.session() as session:
         count = len(queries.list_schedules(session))
     console.print(f"running {count} schedule(s); Ctrl-C stops")
-    scheduler.run_forever(store, stop=stop, on_run=lambda line: console.print(line, markup=False))
+    scheduler.run_forever(
+        store, stop=stop, on_run=lambda line: console.print(printable(line), markup=False)
+    )
 
 
 @click.group()
