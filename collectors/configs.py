@@ -104,10 +104,6 @@ def store_config(
     return version, True
 
 
-def text_of(version: ConfigVersion) -> str:
-    return zlib.decompress(version.blob.compressed).decode("utf-8")
-
-
 # --------------------------------------------------------------------------- saved configs
 
 # Files an Oxidized or RANCID output folder holds beside the configs, and folders of theirs

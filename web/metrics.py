@@ -43,6 +43,8 @@ from netcensus.inventory.models import utcnow
 from netcensus.inventory.queries import stats
 from netcensus.settings import load_settings
 
+from .guard import STORE_KEY
+
 ISOLATION_PACK = "isolation"
 # Newest config copy: 1 h, 6 h, 1 d, 2 d, 7 d, 30 d, 90 d (the policy default is 1 day).
 BACKUP_AGE_BUCKETS = (3600.0, 21600.0, 86400.0, 172800.0, 604800.0, 2592000.0, 7776000.0)
@@ -316,7 +318,6 @@ def _scan_families(
 
 REGISTRY_KEY = "netcensus.metrics"
 # An app factory that already opened the store puts it here; otherwise /metrics opens its own.
-STORE_KEY = "netcensus.store"
 
 blueprint = Blueprint("metrics", __name__)
 

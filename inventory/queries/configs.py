@@ -58,7 +58,8 @@ def _versions(session: Session, device: Device) -> list[ConfigVersion]:
     )
 
 
-def _text(version: ConfigVersion) -> str:
+def version_text(version: ConfigVersion) -> str:
+    """The stored (redacted) text of one config version."""
     return zlib.decompress(version.blob.compressed).decode("utf-8")
 
 
@@ -75,7 +76,7 @@ def _changes(before: str, after: str) -> tuple[int, int]:
 def _rows(versions: list[ConfigVersion]) -> tuple[list[ConfigVersionRow], list[str]]:
     rows, texts, previous = [], [], ""
     for number, version in enumerate(versions, start=1):
-        text = _text(version)
+        text = version_text(version)
         added, removed = _changes(previous, text)
         rows.append(
             ConfigVersionRow(

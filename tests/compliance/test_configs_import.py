@@ -16,12 +16,13 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from netcensus.cli import main
-from netcensus.collectors.configs import find_saved_configs, normalise, store_config, text_of
+from netcensus.collectors.configs import find_saved_configs, normalise, store_config
 from netcensus.collectors.redact import redact
 from netcensus.inventory import enums
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import DeviceRole, DeviceStatus, Level, Platform
 from netcensus.inventory.models import ConfigVersion, Device, Site
+from netcensus.inventory.queries.configs import version_text as text_of
 
 COMWARE_FULL = "configs/h3c_comware/netutils_hp_comware_full.cfg"
 IOS_RANCID = "configs/cisco_ios/faddr_rancid_cisco-ios-15-7206.cfg"

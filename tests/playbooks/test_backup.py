@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from netcensus.collectors.configs import text_of
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import Outcome, PlaybookStatus
 from netcensus.inventory.models import ConfigVersion, Device, PlaybookRun, ScanResult
+from netcensus.inventory.queries.configs import version_text as text_of
 from tests.playbooks.conftest import SECRETS, AnsibleLab
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]

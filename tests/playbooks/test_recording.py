@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from netcensus.cli import main
-from netcensus.collectors.configs import text_of
 from netcensus.collectors.scan import Scope, start_scan
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import CredentialKind, Level, Outcome, Platform, PlaybookStatus
@@ -26,6 +25,7 @@ from netcensus.inventory.models import (
     ScanResult,
     Site,
 )
+from netcensus.inventory.queries.configs import version_text as text_of
 from netcensus.playbooks.catalog import find
 from netcensus.playbooks.inventory import ansible_hosts
 from netcensus.playbooks.runner import (
