@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from netcensus.errors import UserError
+from netcensus.errors import Forbidden, UserError
 from netcensus.inventory.enums import Role
 from netcensus.inventory.queries import users as user_queries
 
@@ -127,16 +127,22 @@ def new_user() -> Any:
     elif form.validate_on_submit():
         password = accounts.generate_password()
         scope_code = form.scope.data or None
-        with acting_transaction() as db:
-            created = accounts.create_user(
-                db, form.username.data or "", role=form.role.data, scope_code=scope_code,
-                password=password, actor=account().username, within=_scope(),
-            )  # fmt: skip
-            created_row = user_queries.get_user(db, created.id, scope=_scope())
-        return render_template("user_created.html", user=created_row, password=password)
+        try:
+            with acting_transaction() as db:
+                created = accounts.create_user(
+                    db, form.username.data or "", role=form.role.data, scope_code=scope_code,
+                    password=password, actor=account().username, within=_scope(),
+                )  # fmt: skip
+                created_row = user_queries.get_user(db, created.id, scope=_scope())
+        except Forbidden:
+            raise  # a scope beyond the admin's own is a refusal (403), not a typo to fix
+        except UserError as exc:  # a taken name, an unknown division code
+            form.form_errors.append(str(exc))
+        else:
+            return render_template("user_created.html", user=created_row, password=password)
     else:
         _refuse_bad_csrf(form)
-    return render_template("user_new.html", form=form), 400 if form.errors else 200
+    return render_template("user_new.html", form=form), 400 if form.is_submitted() else 200
 
 
 @blueprint.get("/users/<int(max=2147483647):user_id>")

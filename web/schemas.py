@@ -158,7 +158,6 @@ class AuditQuery(Paged):
 class UserQuery(Paged):
     role: Role | None = None
     under_code: str | None = Field(default=None, max_length=12, pattern=r"^\d+$")
-    active: bool | None = None
 
 
 class ConfigQuery(Query):

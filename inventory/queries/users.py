@@ -62,7 +62,6 @@ def list_users(
     scope: str | None = None,
     role: Role | None = None,
     under_code: str | None = None,
-    active: bool | None = None,
     page: int = 1,
     per_page: int | None = DEFAULT_PER_PAGE,
 ) -> Page[UserRow]:
@@ -72,7 +71,6 @@ def list_users(
         code_under(User.scope_code, scope) if scope is not None else None,
         code_under(User.scope_code, under_code) if under_code else None,
         User.role == role if role is not None else None,
-        User.active == active if active is not None else None,
     )
     rows, total = paginate(session, query, page, per_page)
     return Page[UserRow](

@@ -145,8 +145,11 @@ def test_token_made_in_the_browser_works_once_and_stops_when_revoked(
     client = login(app, "token-maker")
     caplog.set_level(logging.DEBUG)
 
-    status, body = _post(client, "/account", "/account/tokens", name="grafana", days="30")
-    assert status == 200
+    token = csrf_token(client.get("/account", base_url=BASE).text)
+    response = client.post("/account/tokens", base_url=BASE, headers=REFERER,
+                           data={"name": "grafana", "days": "30", "csrf_token": token})  # fmt: skip
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    body = response.get_data(as_text=True)
     secret = SECRET.search(body).group(1)  # type: ignore[union-attr]
     assert _api_status(app, secret) == 200
 
@@ -216,6 +219,9 @@ def test_scoped_admin_adds_users_only_inside_their_subtree(
         admin, "/users/new", "/users/new", username="lw-planner", role="viewer", scope="4401"
     )
     assert status == 400 and "already exists" in body
+    status, body = _post(admin, "/users/new", "/users/new",
+                         username="nowhere", role="viewer", scope="440199")  # fmt: skip
+    assert status == 400 and "no site with that division code" in body
 
 
 def test_scoped_admin_sees_and_manages_only_their_subtree(
