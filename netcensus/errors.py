@@ -19,6 +19,10 @@ class InventoryError(UserError):
         super().__init__("\n".join(problems))
 
 
+class Forbidden(UserError):
+    """A change the asker's role or scope does not allow (the web answers 403)."""
+
+
 class NotFound(UserError):
     """Asked for something the store does not hold, or that lies outside the asker's scope.
 

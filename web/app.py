@@ -83,12 +83,14 @@ def create_app(
     limiter.init_app(app)
     Babel(app, locale_selector=select_language)
 
+    from .account_pages import blueprint as accounts_blueprint
     from .api import blueprint as api_blueprint
     from .auth import blueprint as auth_blueprint
     from .pages import blueprint as pages_blueprint
 
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(pages_blueprint)
+    app.register_blueprint(accounts_blueprint)
     # The API authenticates with bearer tokens only, never the session cookie, so a
     # cross-site form cannot ride on a browser's login: CSRF tokens are for forms.
     csrf.exempt(api_blueprint)

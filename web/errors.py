@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from netcensus.errors import NotFound, UserError
+from netcensus.errors import Forbidden, NotFound, UserError
 
 
 def _wants_json() -> bool:
@@ -32,6 +32,12 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify({"status": 404, "error": "Not Found", "detail": str(exc)}), 404
         return render_template("error.html", code=404, name=str(exc)), 404
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(exc: Forbidden) -> Any:
+        if _wants_json():
+            return jsonify({"status": 403, "error": "Forbidden", "detail": str(exc)}), 403
+        return render_template("error.html", code=403, name=str(exc)), 403
 
     @app.errorhandler(UserError)
     def _user_error(exc: UserError) -> Any:

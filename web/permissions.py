@@ -19,6 +19,8 @@ class Action(StrEnum):
     VIEW_CONFIG = "view-config"  # stored (redacted) configuration text and diffs
     WAIVE = "waive"  # accept a finding's risk until a date
     VIEW_AUDIT = "view-audit"  # the audit log
+    OWN_ACCOUNT = "own-account"  # one's own password and API tokens
+    MANAGE_USERS = "manage-users"  # add and disable accounts, revoke anyone's tokens
 
 
 MATRIX: dict[Action, frozenset[Role]] = {
@@ -27,6 +29,9 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.VIEW_CONFIG: frozenset({Role.ADMIN, Role.SECURITY}),
     Action.WAIVE: frozenset({Role.ADMIN, Role.SECURITY}),
     Action.VIEW_AUDIT: frozenset({Role.ADMIN}),
+    Action.OWN_ACCOUNT: frozenset(Role),
+    # Within the admin's own subtree: the scope rule lives in web/accounts.py.
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
 }
 
 

@@ -21,6 +21,7 @@ from netcensus.inventory.enums import (
     LinkKind,
     Outcome,
     Platform,
+    Role,
     ScanStatus,
     Severity,
 )
@@ -152,6 +153,11 @@ class AuditQuery(Paged):
     actor: str | None = Text
     action: str | None = Text
     object_kind: str | None = Text
+
+
+class UserQuery(Paged):
+    role: Role | None = None
+    under_code: str | None = Field(default=None, max_length=12, pattern=r"^\d+$")
 
 
 class ConfigQuery(Query):

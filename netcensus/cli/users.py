@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import getpass
-import secrets
 import sys
 
 import click
-from sqlalchemy import select
 
 from netcensus.cli.common import console, emit, json_option, with_store
 from netcensus.errors import UserError
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import Role
-from netcensus.inventory.models import ApiToken, User
+from netcensus.inventory.queries.users import list_tokens, list_users
 from netcensus.web import accounts
 
 ROLES = click.Choice([r.value for r in Role])
@@ -21,13 +19,6 @@ ROLES = click.Choice([r.value for r in Role])
 
 def _cli_actor() -> str:
     return f"cli:{getpass.getuser()}"
-
-
-def _user(session, username: str) -> User:  # type: ignore[no-untyped-def]
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise UserError(f"no user named {username!r} (see `netcensus users list`)")
-    return user
 
 
 @click.group()
@@ -56,7 +47,7 @@ def add(
     if password_stdin and generate_password:
         raise UserError("choose one of --password-stdin and --generate-password")
     if generate_password:
-        password = secrets.token_urlsafe(15)
+        password = accounts.generate_password()
     elif password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -86,7 +77,7 @@ def list_command(as_json: bool, store: Store) -> None:
                 "active": u.active,
                 "last_login": u.last_login_at,
             }
-            for u in session.scalars(select(User).order_by(User.username))
+            for u in list_users(session, per_page=None).items
         ]
     emit(rows, ["name", "role", "scope", "active", "last_login"], as_json=as_json)
 
@@ -97,10 +88,7 @@ def list_command(as_json: bool, store: Store) -> None:
 def disable(username: str, store: Store) -> None:
     """Stop NAME from logging in or using API tokens (history stays)."""
     with store.transaction() as session:
-        user = _user(session, username)
-        user.active = False
-        accounts.record(session, _cli_actor(), None, "user.disabled", "user", username,
-                        {"active": True}, {"active": False})  # fmt: skip
+        accounts.disable_user(session, username, actor=_cli_actor())
     console.print(f"disabled {username!r}")
 
 
@@ -113,7 +101,11 @@ def token(username: str, token_name: str, days: int, store: Store) -> None:
     """Issue an API token for NAME; the token is printed once and stored only as a hash."""
     with store.transaction() as session:
         issued, secret = accounts.issue_token(
-            session, _user(session, username), name=token_name, days=days, actor=_cli_actor()
+            session,
+            accounts.user_named(session, username),
+            name=token_name,
+            days=days,
+            actor=_cli_actor(),
         )
         expires = issued.expires_at
     console.print(f"token for {username!r} expires {expires:%Y-%m-%d %H:%M} UTC")
@@ -129,13 +121,13 @@ def tokens(as_json: bool, store: Store) -> None:
         rows = [
             {
                 "id": t.id,
-                "user": t.user.username,
+                "user": t.username,
                 "name": t.name,
                 "expires_at": t.expires_at,
                 "revoked_at": t.revoked_at,
                 "last_used_at": t.last_used_at,
             }
-            for t in session.scalars(select(ApiToken).order_by(ApiToken.id))
+            for t in list_tokens(session, per_page=None).items
         ]
     emit(rows, ["id", "user", "name", "expires_at", "revoked_at", "last_used_at"], as_json=as_json)
 

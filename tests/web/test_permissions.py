@@ -21,7 +21,7 @@ from netcensus.inventory.enums import Role
 from netcensus.web.permissions import MATRIX, Action
 
 from .conftest import BASE
-from .world import Side, World
+from .world import OUTSIDE_USER, Side, World
 
 # endpoint -> (action, URL for one side's object, whether the URL names one object)
 ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
@@ -68,15 +68,24 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
     "api.coverage": (Action.VIEW, lambda s: f"/api/v1/coverage?under={s.site}", True),
     "api.targets": (Action.VIEW, lambda s: "/api/v1/targets", False),
     "api.findings_summary": (Action.VIEW, lambda s: "/api/v1/findings/summary", False),
+    "accounts.my_account": (Action.OWN_ACCOUNT, lambda s: "/account", False),
+    "accounts.users": (Action.MANAGE_USERS, lambda s: "/users", False),
+    "accounts.new_user": (Action.MANAGE_USERS, lambda s: "/users/new", False),
+    "accounts.user": (Action.MANAGE_USERS, lambda s: f"/users/{s.user_id}", True),
 }
 # Changes are tested with their own data (test_waive.py); these need no login at all.
 ELSEWHERE = {"api.waive_finding", "pages.finding_waive"}
+# Account changes (test_accounts.py).
+ELSEWHERE |= {
+    "accounts.change_password", "accounts.create_token", "accounts.revoke_own_token",
+    "accounts.disable_user", "accounts.revoke_token",
+}  # fmt: skip
 PUBLIC = {"static", "auth.login", "auth.logout", "auth.language", "api.openapi_document"}
 # Object routes whose answer does not repeat the device's name (a list of config versions).
-NAMELESS = {"api.configs", "api.site", "api.scans", "api.coverage"}
+NAMELESS = {"api.configs", "api.site", "api.scans", "api.coverage", "accounts.user"}
 SCOPED_USERS = [f"{role.value}-gz" for role in Role]
 # What only the outside side's objects show: its device, its scan's link.
-OUTSIDE_MARKERS = ("sw-out-of-scope", "fw-out-of-scope", "濠江区")
+OUTSIDE_MARKERS = ("sw-out-of-scope", "fw-out-of-scope", "濠江区", OUTSIDE_USER)
 
 
 def _markers(world: World) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ from netcensus.inventory.models import (
 from netcensus.web import accounts
 
 SCOPE = "4401"
+OUTSIDE_USER = "viewer-out-of-scope"  # limited to 4405: no 4401 admin may see it
 PASSWORD = "correct horse battery staple"
 T0 = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
 SITES = [
@@ -66,6 +67,7 @@ class Side:
     peer: str
     finding_id: int = 0
     scan_id: int = 0
+    user_id: int = 0  # an account limited to this side's prefecture
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -206,6 +208,13 @@ def build(store: Store) -> World:
             _, world.tokens[user.username] = accounts.issue_token(
                 session, user, name="test", days=30, actor="test"
             )
+            if role is Role.VIEWER:
+                world.inside.user_id = user.id
+        outsider = accounts.create_user(
+            session, OUTSIDE_USER, role=Role.VIEWER, scope_code="4405", password=PASSWORD,
+            actor="test",
+        )  # fmt: skip
+        world.outside.user_id = outsider.id
         national = accounts.create_user(
             session, "admin-all", role=Role.ADMIN, scope_code=None, password=PASSWORD, actor="test"
         )
