@@ -20,6 +20,12 @@ capability=None, min_value=None, with_missing=True) -> CoverageResult``
     missed, and the date the trend reaches the threshold.
 ``take_snapshot(session, as_of=None) -> int``
     Stores today's figures of every target (root and two levels of children).
+``sites_missing(session, target, under=None, level=None, region=None, page=1, per_page=50)
+-> Page[MissingSite]``
+    The in-scope offices that do not meet one target (conflicts included), in code order.
+``declare(session, site_code, capability, value, by, note=None, at=None, *, actor)``
+    Appends a declaration (history: it supersedes, never erases) and its audit event; the
+    one writer of declarations for the CLI (`netcensus declare`), the pages and the API.
 
 How a site gets a capability (docs/coverage.md has the full table): *observed* evidence
 is what scans saw within the freshness window (default 30 days); *declared* evidence is
@@ -74,6 +80,7 @@ from netcensus.inventory.enums import (
 )
 from netcensus.inventory.hierarchy import under as under_clause
 from netcensus.inventory.models import (
+    AuditEvent,
     ConfigVersion,
     CoverageSnapshot,
     Declaration,
@@ -89,6 +96,7 @@ from netcensus.inventory.models import (
     Zone,
     utcnow,
 )
+from netcensus.inventory.queries.common import Page, check_paging
 
 from .parameters import Parameters
 from .targets import Requirement, TargetDefinition, load_definitions
@@ -112,6 +120,20 @@ ROLE_CAPABILITIES = {
 }
 BLOCKING_SEVERITIES = (Severity.CRITICAL, Severity.HIGH)
 LINK_CAPABILITIES = (Capability.WAN, Capability.INTRANET, Capability.EXTRANET)
+# Capabilities whose value is an amount a target's ``min`` compares with; the others say
+# yes or no (a URL or a phone number, declared through the CLI, says yes too).
+AMOUNT_KINDS = {
+    **{c: "bandwidth" for c in (Capability.INTERNET, *LINK_CAPABILITIES)},
+    **{
+        c: "count"
+        for c in (
+            Capability.STAFF,
+            Capability.STAFF_TECHNICAL,
+            Capability.STAFF_COMPUTER_LITERATE,
+            Capability.PCS,
+        )
+    },
+}
 
 
 # --- results -------------------------------------------------------------------------------
@@ -623,15 +645,18 @@ def _scope(
     if under:
         conditions.append(under_clause(under))
     if regions:
-        tagged = session.scalars(
-            select(Site.code).join(SiteRegion).where(SiteRegion.region.in_(regions))
-        ).all()
-        # A region tag on a prefecture covers everything under it.
-        roots = [
-            c for c in sorted(set(tagged)) if not any(c != o and c.startswith(o) for o in tagged)
-        ]
+        roots = region_roots(session, regions)
         conditions.append(or_(*(under_clause(c) for c in roots)) if roots else false())
     return conditions
+
+
+def region_roots(session: Session, regions: Sequence[str]) -> list[str]:
+    """The codes of the subtrees these regions cover: a region tag on a prefecture covers
+    everything under it, so only the topmost tagged codes are kept."""
+    tagged = set(
+        session.scalars(select(Site.code).join(SiteRegion).where(SiteRegion.region.in_(regions)))
+    )
+    return [c for c in sorted(tagged) if not any(c != o and c.startswith(o) for o in tagged)]
 
 
 def _child_length(under: str | None) -> int:
@@ -1061,6 +1086,106 @@ def _declared_evidence(session: Session, name: str, site_id: int, clock: _Clock)
         detail=f"{_thing(name)} {device.name} (declared, not yet seen by a scan)" if device else "",
         by="inventory",
     )
+
+
+# --- the offices a target misses ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingSite:
+    code: str
+    name: str
+    level: str
+    conflict: bool  # a declaration says yes, fresh scans say no
+
+
+def sites_missing(
+    session: Session,
+    target: str,
+    *,
+    under: str | None = None,
+    level: Level | str | None = None,
+    region: str | None = None,
+    page: int = 1,
+    per_page: int | None = 50,
+) -> Page[MissingSite]:
+    """The in-scope offices that do not meet ``target`` (conflicts included), in code
+    order; ``region`` keeps those tagged so or under a site tagged so."""
+    check_paging(page, per_page)
+    rows = coverage_rows(session, target=target, level=level, under=under).rows
+    missing = sorted(
+        (
+            MissingSite(s.code, s.name, s.level, s in row.conflict_sites)
+            for row in rows
+            for s in row.missing
+        ),
+        key=lambda s: s.code,
+    )
+    if region:
+        roots = region_roots(session, [region])
+        missing = [s for s in missing if any(s.code.startswith(root) for root in roots)]
+    start = (page - 1) * (per_page or 0)
+    items = missing[start : start + per_page] if per_page else missing
+    return Page[MissingSite](items=items, total=len(missing), page=page, per_page=per_page)
+
+
+# --- declarations --------------------------------------------------------------------------
+
+
+def amount_kind(capability: str) -> str | None:
+    """ "bandwidth" or "count" for a capability measured by an amount; None for yes/no.
+
+    >>> amount_kind("internet"), amount_kind("staff"), amount_kind("hotline")
+    ('bandwidth', 'count', None)
+    """
+    return AMOUNT_KINDS.get(Capability(capability)) if capability in _BUILT_IN else None
+
+
+_BUILT_IN = frozenset(c.value for c in Capability)
+
+
+def declare(
+    session: Session,
+    site_code: str,
+    capability: str,
+    value: Any,
+    by: str,
+    note: str | None = None,
+    at: dt.date | None = None,
+    *,
+    actor: str,
+) -> Declaration:
+    """Append a declaration of ``capability`` at ``site_code`` (as of ``at``, default today)
+    and its audit event. ``actor`` is who the audit log names; a web session bound with
+    ``accounts.act_as`` stamps its user's id on that event. Raises UserError for an unknown
+    site or capability."""
+    site = session.scalar(select(Site).where(Site.code == site_code))
+    if site is None:
+        raise UserError(
+            f"no site with code {site_code!r}; import division codes with "
+            "`netcensus sites import-divisions FILE` or declare it in the inventory"
+        )
+    if message := unknown_capability(capability, known_capabilities(session)):
+        raise UserError(message)
+    day = at or utcnow().date()
+    declaration = Declaration(
+        site=site, capability=capability, value=value, declared_by=by, declared_at=day, note=note
+    )
+    session.add(declaration)
+    after = {"site": site_code, "capability": capability, "value": value, "by": by,
+             "at": day.isoformat(), "note": note}  # fmt: skip
+    session.add(
+        AuditEvent(
+            actor=actor,
+            action="coverage.declare",
+            object_kind="declaration",
+            object_key=f"{site_code}/{capability}@{day.isoformat()}",
+            before=None,
+            after=after,
+        )
+    )
+    session.flush()
+    return declaration
 
 
 def as_plain(value: Any) -> Any:

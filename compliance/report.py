@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy.orm import Session
 
-from netcensus.compliance.verdicts import VerdictRow
+from netcensus.compliance.check import load_rules
+from netcensus.compliance.verdicts import VerdictRow, verdict_rows
 from netcensus.inventory.enums import Verdict
 
 FORMATS = ("csv", "json", "html")
@@ -33,6 +35,22 @@ def _evidence_text(evidence: list[dict[str, Any]]) -> str:
         (f"line {e['line']}: " if e.get("line") else "") + str(e.get("description", ""))
         for e in evidence
     )
+
+
+def verdict_report(
+    session: Session, fmt: str, site_code: str | None, generated_at: dt.datetime
+) -> tuple[str, int]:
+    """The verdict matrix of ``site_code``'s subtree (every site without) in ``fmt`` (one
+    of FORMATS), and how many verdicts it holds: `netcensus report compliance` and the
+    web's download."""
+    rows = verdict_rows(session, site_code)
+    titles = {loaded.rule.id: loaded.rule.title for loaded in load_rules(None)}
+    scope = site_code or "all sites"
+    if fmt == "csv":
+        return render_csv(rows, titles), len(rows)
+    if fmt == "json":
+        return render_json(rows, scope, titles), len(rows)
+    return render_html(rows, scope, titles, generated_at), len(rows)
 
 
 def summary(rows: list[VerdictRow]) -> dict[str, int]:

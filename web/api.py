@@ -7,14 +7,14 @@ models (``operation``); ``/api/v1/openapi.json`` is generated from those declara
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, jsonify, request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from netcensus.compliance import coverage as coverage_module
 from netcensus.compliance.findings import waive
-from netcensus.errors import NotFound
+from netcensus.errors import NotFound, UserError
 from netcensus.inventory import queries as q
 from netcensus.inventory.enums import FindingState
 
@@ -27,6 +27,8 @@ from .schemas import (
     ConfigQuery,
     ConfigTextQuery,
     CoverageQuery,
+    DeclarationIn,
+    DeclarationOut,
     DeviceQuery,
     EndpointQuery,
     FindingQuery,
@@ -42,6 +44,7 @@ from .schemas import (
 )
 
 blueprint = Blueprint("api", __name__)
+B = TypeVar("B", bound=BaseModel)
 
 
 def _reply(view: Any, value: Any) -> Any:
@@ -51,6 +54,16 @@ def _reply(view: Any, value: Any) -> Any:
 
 def _scope() -> str | None:
     return account().scope_code
+
+
+def _body(model: type[B]) -> B:
+    """The request's JSON body as ``model``: 415 when it is not JSON, 400 when it does not fit."""
+    if not request.is_json:
+        abort(415)
+    try:
+        return model.model_validate(request.get_json(silent=True))
+    except ValidationError as exc:
+        raise UserError(str(exc)) from exc
 
 
 @blueprint.get("/sites")
@@ -68,6 +81,28 @@ def sites() -> Any:
 def site(code: str) -> Any:
     with store().session() as db:
         return _reply(site, q.get_site(db, code, scope=_scope()))
+
+
+@blueprint.post("/sites/<code>/declarations")
+@requires(Action.DECLARE)
+@operation("Declare a capability of a site (appended to its history)", body=DeclarationIn,
+           response=DeclarationOut, status=201)  # fmt: skip
+def declare(code: str) -> Any:
+    body = _body(DeclarationIn)
+    with store().session() as db:
+        q.get_site(db, code, scope=_scope())  # NotFound outside the scope
+    with acting_transaction() as db:
+        declaration = coverage_module.declare(
+            db, code, body.capability, body.value, account().username, body.note, body.at,
+            actor=account().username,
+        )  # fmt: skip
+        out = DeclarationOut(
+            site=code, capability=declaration.capability, value=declaration.value,
+            holds=declaration.holds, amount=declaration.amount,
+            declared_by=declaration.declared_by, declared_at=declaration.declared_at,
+            note=declaration.note,
+        )  # fmt: skip
+    return _reply(declare, out)
 
 
 @blueprint.get("/devices")
@@ -198,12 +233,7 @@ def finding(finding_id: int) -> Any:
 @operation("Waive a finding until a date, with a reason", body=WaiverIn, response=WaiverOut,
            status=201)  # fmt: skip
 def waive_finding(finding_id: int) -> Any:
-    if not request.is_json:
-        abort(415)
-    try:
-        body = WaiverIn.model_validate(request.get_json(silent=True))
-    except ValidationError as exc:
-        return jsonify({"status": 400, "error": "Bad Request", "detail": str(exc)}), 400
+    body = _body(WaiverIn)
     with store().session() as db:
         q.get_finding(db, finding_id, scope=_scope())  # NotFound outside the scope
     with acting_transaction() as db:

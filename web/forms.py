@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -26,7 +27,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from netcensus.compliance.coverage import amount_kind
+from netcensus.inventory.capabilities import unknown_capability
 from netcensus.inventory.enums import Role
+from netcensus.inventory.schema import _bandwidth
 
 from .accounts import USERNAME
 
@@ -89,3 +93,60 @@ class UserAddForm(FlaskForm):
         _l("Division code (empty: the whole country)"),
         validators=[Optional(), Regexp(r"^\d{1,12}$", message=_l("Digits only."))],
     )
+
+
+class DeclarationForm(FlaskForm):
+    """A planner's declaration of one capability at one site.
+
+    A capability measured by an amount (bandwidth, a count) takes the amount; the others
+    take yes or no. The view fills the capability choices from the known capabilities.
+    """
+
+    capability = SelectField(_l("Capability"), validators=[DataRequired()], validate_choice=False)
+    holds = SelectField(
+        _l("Present"),
+        choices=[SelectChoice("yes", _l("yes")), SelectChoice("no", _l("no"))],
+        default="yes",
+    )
+    amount = StringField(_l("Amount"), validators=[Optional(), Length(max=32)])
+    at = DateField(_l("As of"), validators=[Optional()])
+    note = TextAreaField(_l("Note (where the fact comes from)"), validators=[Length(max=2000)])
+
+    def validate_capability(self, field: SelectField) -> None:
+        known = [choice.value for choice in self.capability.choices]  # type: ignore[union-attr]
+        if problem := unknown_capability(field.data or "", known):
+            raise ValidationError(problem)
+
+    def validate_amount(self, field: StringField) -> None:
+        kind = self._kind()
+        text = (field.data or "").strip()
+        if kind is None:
+            if text:
+                raise ValidationError(_l("This capability is yes or no: leave the amount empty."))
+            return
+        if not text:
+            raise ValidationError(_l("This capability is measured: give the amount."))
+        if kind == "count" and not (text.isdigit() and len(text) <= 9):
+            raise ValidationError(_l("Expected a whole number, 0 or more."))
+        if kind == "bandwidth":
+            try:
+                _bandwidth(text)
+            except ValueError:
+                raise ValidationError(
+                    _l("Expected a bandwidth like 100M, 1G or a number.")
+                ) from None
+
+    def validate_at(self, field: DateField) -> None:
+        if field.data is not None and field.data > dt.datetime.now(dt.UTC).date():
+            raise ValidationError(_l("The date cannot be in the future."))
+
+    def _kind(self) -> str | None:
+        return amount_kind(self.capability.data or "")
+
+    def value(self) -> Any:
+        """The declared value as the store keeps it: yes/no, a count, or a bandwidth's text."""
+        text = (self.amount.data or "").strip()
+        kind = self._kind()
+        if kind is None:
+            return self.holds.data == "yes"
+        return int(text) if kind == "count" else (int(text) if text.isdigit() else text)

@@ -20,10 +20,17 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from netcensus.compliance import coverage
+from netcensus.compliance.coverage_report import inspection_report
+from netcensus.compliance.coverage_report import render_csv as coverage_csv
+from netcensus.compliance.coverage_report import render_html as coverage_html
 from netcensus.compliance.findings import export_findings, waive
+from netcensus.compliance.report import verdict_report
+from netcensus.errors import NotFound
 from netcensus.inventory import queries as q
+from netcensus.inventory.capabilities import known_capabilities
 from netcensus.inventory.enums import (
     DeviceRole,
     DeviceStatus,
@@ -36,7 +43,7 @@ from netcensus.inventory.enums import (
     ZoneKind,
 )
 
-from .forms import WaiveForm
+from .forms import DeclarationForm, WaiveForm
 from .guard import account, acting_transaction, requires, store
 from .permissions import Action
 from .schemas import (
@@ -46,8 +53,10 @@ from .schemas import (
     DeviceQuery,
     EndpointQuery,
     FindingQuery,
+    ReportQuery,
     ScanQuery,
     ScanResultQuery,
+    TargetSitesQuery,
     TopologyQuery,
 )
 
@@ -119,19 +128,55 @@ def hierarchy() -> Any:
 @blueprint.get("/sites/<code>")
 @requires(Action.VIEW)
 def site(code: str) -> Any:
+    return _site_page(code, DeclarationForm() if account().may(Action.DECLARE) else None)
+
+
+@blueprint.post("/sites/<code>/declarations")
+@requires(Action.DECLARE)
+def site_declare(code: str) -> Any:
+    """A planner declares one capability of a site; the site page shows it with provenance."""
+    with store().session() as db:
+        q.get_site(db, code, scope=_scope())  # NotFound outside the user's subtree
+        choices = _capability_choices(db)
+    form = DeclarationForm()
+    form.capability.choices = choices
+    if not form.validate_on_submit():
+        return _site_page(code, form), 400
+    capability = form.capability.data or ""
+    with acting_transaction() as db:
+        coverage.declare(
+            db, code, capability, form.value(), account().username, form.note.data or None,
+            form.at.data, actor=account().username,
+        )  # fmt: skip
+    flash(_("Declared %(capability)s at %(site)s.", capability=capability, site=code), "ok")
+    return redirect(url_for("pages.site", code=code, _anchor="capabilities"))
+
+
+def _capability_choices(db: Any) -> list[SelectChoice]:
+    """Every known capability, labelled with what its value is."""
+    kinds = {"bandwidth": _("bandwidth"), "count": _("number"), None: _("yes or no")}
+    return [
+        SelectChoice(name, f"{name} ({kinds[coverage.amount_kind(name)]})")
+        for name in known_capabilities(db)
+    ]
+
+
+def _site_page(code: str, form: DeclarationForm | None) -> str:
     args = DeviceQuery.parse(request.args)
     with store().session() as db:
         detail = q.get_site(db, code, scope=_scope())
         filters = args.filters() | {"site": code}
         devices = q.list_devices(db, scope=_scope(), **filters)
         capabilities = _site_capabilities(db, code)
+        if form is not None and not form.capability.choices:
+            form.capability.choices = _capability_choices(db)
     chart = {
         "labels": [c.name for c in detail.children],
         "values": [sum(c.kpis.open_findings_by_severity.values()) for c in detail.children],
     }
     return render_template(
         "site.html", site=detail, devices=devices, args=args, chart=chart,
-        capabilities=capabilities,
+        capabilities=capabilities, form=form,
     )  # fmt: skip
 
 
@@ -305,6 +350,107 @@ def scan(scan_id: int) -> Any:
     with store().session() as db:
         found = q.get_scan(db, scan_id, scope=_scope(), **args.filters())
     return render_template("scan.html", s=found, args=args)
+
+
+@blueprint.get("/targets")
+@requires(Action.VIEW)
+def targets() -> Any:
+    """Every target that bears on the user's subtree: coverage by level, trend, forecast."""
+    with store().session() as db:
+        defined = q.list_targets(db, scope=_scope())
+        rows = (
+            coverage.coverage_rows(db, under=_scope(), with_missing=False).rows if defined else []
+        )
+        trends = {
+            (r.target, r.level): coverage.trend(db, str(r.target), r.level, r.under) for r in rows
+        }
+    by_target = {t.key: [r for r in rows if r.target == t.key] for t in defined}
+    charts = {key: _target_charts(found, trends) for key, found in by_target.items()}
+    return render_template("targets.html", targets=defined, rows=by_target, charts=charts)
+
+
+def _target_charts(
+    rows: list[coverage.CoverageRow], trends: dict[tuple[str | None, str], list[Any]]
+) -> dict[str, Any]:
+    """Chart.js data: the share covered per level (bars), and its daily history (lines)."""
+    days = sorted({p.day for r in rows for p in trends.get((r.target, r.level), [])})
+    lines = []
+    for r in rows:
+        ratios = {p.day: p.ratio for p in trends.get((r.target, r.level), [])}
+        values = [None if ratios.get(d) is None else round(100 * ratios[d], 1) for d in days]
+        lines.append({"label": _(r.level), "values": values})
+    return {
+        "bars": {
+            "labels": [_(r.level) for r in rows],
+            "values": [None if r.ratio is None else round(100 * r.ratio, 1) for r in rows],
+            "percent": True,
+        },
+        "trend": {"labels": [d.isoformat() for d in days], "datasets": lines} if days else None,
+    }
+
+
+@blueprint.get("/targets/<key>")
+@requires(Action.VIEW)
+def target(key: str) -> Any:
+    """One target: coverage per level and division, and the offices that miss it."""
+    args = TargetSitesQuery.parse(request.args)
+    with store().session() as db:
+        found = next((t for t in q.list_targets(db, scope=_scope()) if t.key == key), None)
+        if found is None:
+            raise NotFound(f"no target {key!r}")
+        rows = coverage.coverage_rows(
+            db, target=key, under=_scope(), by_child=True, with_missing=False
+        ).rows
+        missing = coverage.sites_missing(db, key, under=_scope(), **args.filters())
+    return render_template("target.html", t=found, rows=rows, missing=missing, args=args)
+
+
+@blueprint.get("/reports")
+@requires(Action.VIEW)
+def reports() -> Any:
+    """The inspection reports of the user's subtree, to download."""
+    args = ReportQuery.parse(request.args)
+    _report_under(args)
+    return render_template("reports.html", args=args)
+
+
+def _report_under(args: ReportQuery) -> str | None:
+    """The subtree a report covers: the one asked for (inside the user's), else the user's."""
+    under = args.under or _scope()
+    if under is not None:
+        with store().session() as db:
+            q.get_site(db, under, scope=_scope())  # NotFound outside the user's subtree
+    return under
+
+
+def _download(text: str, fmt: str, name: str) -> Response:
+    mimetype = {"csv": "text/csv", "json": "application/json", "html": "text/html"}[fmt]
+    # A byte-order mark lets spreadsheet programs read the Chinese names of a CSV right.
+    data = text.encode("utf-8-sig" if fmt == "csv" else "utf-8")
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=netcensus-{name}.{fmt}",
+    })  # fmt: skip
+
+
+@blueprint.get("/reports/coverage.<any(csv, html):fmt>")
+@requires(Action.VIEW)
+def report_coverage(fmt: str) -> Any:
+    """`netcensus report coverage` of the user's subtree."""
+    under = _report_under(ReportQuery.parse(request.args))
+    with store().session() as db:
+        report = inspection_report(db, under=under)
+    text = coverage_csv(report) if fmt == "csv" else coverage_html(report)
+    return _download(text, fmt, f"coverage-{under or 'all'}")
+
+
+@blueprint.get("/reports/compliance.<any(csv, json, html):fmt>")
+@requires(Action.VIEW_VERDICTS)
+def report_compliance(fmt: str) -> Any:
+    """`netcensus report compliance` (the verdict matrix) of the user's subtree."""
+    under = _report_under(ReportQuery.parse(request.args))
+    with store().session() as db:
+        text, _count = verdict_report(db, fmt, under, dt.datetime.now(dt.UTC))
+    return _download(text, fmt, f"compliance-{under or 'all'}")
 
 
 @blueprint.get("/audit")

@@ -18,6 +18,8 @@ class Action(StrEnum):
     VIEW = "view"  # inventory, coverage, findings, scans, topology, targets
     VIEW_CONFIG = "view-config"  # stored (redacted) configuration text and diffs
     WAIVE = "waive"  # accept a finding's risk until a date
+    DECLARE = "declare"  # declare a site's capability (what no scan can see)
+    VIEW_VERDICTS = "view-verdicts"  # the assessor's verdict matrix (every device x rule)
     VIEW_AUDIT = "view-audit"  # the audit log
     OWN_ACCOUNT = "own-account"  # one's own password and API tokens
     MANAGE_USERS = "manage-users"  # add and disable accounts, revoke anyone's tokens
@@ -28,6 +30,11 @@ MATRIX: dict[Action, frozenset[Role]] = {
     # Even redacted, a running config maps the network's defences: not for every viewer.
     Action.VIEW_CONFIG: frozenset({Role.ADMIN, Role.SECURITY}),
     Action.WAIVE: frozenset({Role.ADMIN, Role.SECURITY}),
+    # Planners track the build-out; what a site has is theirs to declare.
+    Action.DECLARE: frozenset({Role.ADMIN, Role.PLANNER}),
+    # Every passed and failed control of every device, with the config lines as evidence:
+    # a map of the defences, like the configs themselves. Findings stay visible to all.
+    Action.VIEW_VERDICTS: frozenset({Role.ADMIN, Role.SECURITY}),
     Action.VIEW_AUDIT: frozenset({Role.ADMIN}),
     Action.OWN_ACCOUNT: frozenset(Role),
     # Within the admin's own subtree: the scope rule lives in web/accounts.py.

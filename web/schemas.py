@@ -145,6 +145,17 @@ class CoverageQuery(Query):
     by_child: bool = False
 
 
+class TargetSitesQuery(Paged):
+    """The offices a target misses: one level, one region tag."""
+
+    level: Level | None = None
+    region: str | None = Text
+
+
+class ReportQuery(Query):
+    under: str | None = Field(default=None, max_length=12, pattern=r"^\d+$")
+
+
 class WaiverQuery(Paged):
     active: bool | None = None
 
@@ -192,6 +203,37 @@ class WaiverOut(BaseModel):
     reason: str
     until: dt.date
     created_by: str
+
+
+class DeclarationIn(BaseModel):
+    """A planner's declaration: ``value`` as `netcensus declare` takes it (true/false, a
+    number, a bandwidth like "100M", a URL or a phone number)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    capability: str = Field(min_length=1, max_length=64)
+    value: bool | int | float | str
+    at: dt.date | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _value_fits(self) -> DeclarationIn:
+        if isinstance(self.value, str) and len(self.value) > 256:
+            raise ValueError("value: at most 256 characters")
+        if self.at is not None and self.at > dt.datetime.now(dt.UTC).date():
+            raise ValueError("at: the date cannot be in the future")
+        return self
+
+
+class DeclarationOut(BaseModel):
+    site: str
+    capability: str
+    value: bool | int | float | str
+    holds: bool
+    amount: float | None
+    declared_by: str
+    declared_at: dt.date
+    note: str | None
 
 
 class ErrorOut(BaseModel):

@@ -24,7 +24,7 @@ class AuditEventRow(Row):
 
 
 def _in_scope(scope: str) -> Any:
-    """Events about sites, devices and findings in the subtree.
+    """Events about sites, declarations, devices and findings in the subtree.
 
     Other objects (credentials, zone definitions, links between files) belong to no one
     division, so a user limited to a subtree does not see their history.
@@ -35,6 +35,8 @@ def _in_scope(scope: str) -> Any:
     device_names = select(Device.name).where(Device.site_id.in_(site_ids_under(scope)))
     return or_(
         (AuditEvent.object_kind == "site") & code_under(AuditEvent.object_key, scope),
+        # A declaration's key starts with its site's code: "440103/hotline@2026-12-03".
+        (AuditEvent.object_kind == "declaration") & code_under(AuditEvent.object_key, scope),
         (AuditEvent.object_kind == "device") & AuditEvent.object_key.in_(device_names),
         (AuditEvent.object_kind == "finding") & AuditEvent.object_key.in_(finding_keys),
     )

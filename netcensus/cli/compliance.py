@@ -20,7 +20,6 @@ from netcensus.compliance.findings import (
 from netcensus.compliance.firewall import firewall_reason
 from netcensus.compliance.packs import canonical_rule_id
 from netcensus.compliance.platform_facts import detect_platform
-from netcensus.compliance.verdicts import verdict_rows
 from netcensus.errors import UserError
 from netcensus.inventory import queries
 from netcensus.inventory.db import Store
@@ -363,17 +362,9 @@ def report_compliance(site_code: str | None, fmt: str, out: Path | None, store: 
     with store.session() as session:
         if site_code:
             queries.get_site(session, site_code)  # an unknown code is an error, not an empty report
-        rows = verdict_rows(session, site_code)
-    titles = {loaded.rule.id: loaded.rule.title for loaded in compliance_check.load_rules(None)}
-    scope = site_code or "all sites"
-    if fmt == "csv":
-        text = report.render_csv(rows, titles)
-    elif fmt == "json":
-        text = report.render_json(rows, scope, titles)
-    else:
-        text = report.render_html(rows, scope, titles, _now())
+        text, count = report.verdict_report(session, fmt, site_code, _now())
     if out is None:
         click.echo(text, nl=False)
         return
     out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-    console.print(f"wrote {len(rows)} verdict(s) to {out}")
+    console.print(f"wrote {count} verdict(s) to {out}")

@@ -10,18 +10,16 @@ from typing import Any
 
 import click
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from netcensus.cli.common import console, emit, emit_json, json_option, open_store, with_store
 from netcensus.compliance import coverage as cov
 from netcensus.compliance.coverage_report import inspection_report, render_csv, render_html
 from netcensus.compliance.targets import load_definitions, load_targets
 from netcensus.errors import UserError
-from netcensus.inventory.capabilities import known_capabilities, unknown_capability
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import Level
 from netcensus.inventory.loader import default_actor
-from netcensus.inventory.models import AuditEvent, Declaration, Site, Target
+from netcensus.inventory.models import Target
 from netcensus.inventory.schema import _bandwidth
 
 LEVELS = click.Choice([level.value for level in Level])
@@ -412,9 +410,9 @@ def declare(
     Declarations are history: a new one supersedes, never erases, the earlier ones.
     """
     with store.transaction() as session:
-        declaration = _append_declaration(
+        declaration = cov.declare(
             session, site_code, capability, _parse_value(value), by, note,
-            at.date() if at else dt.datetime.now(dt.UTC).date(),
+            at.date() if at else None, actor=default_actor(),
         )  # fmt: skip
         data = {
             "site": site_code,
@@ -432,43 +430,6 @@ def declare(
             f"declared {site_code} {capability} = {data['value']!r} by {by} on {data['at']}",
             markup=False,
         )
-
-
-def _append_declaration(
-    session: Session,
-    site_code: str,
-    capability: str,
-    value: Any,
-    by: str,
-    note: str | None,
-    at: dt.date,
-) -> Declaration:
-    site = session.scalar(select(Site).where(Site.code == site_code))
-    if site is None:
-        raise UserError(
-            f"no site with code {site_code!r}; import division codes with "
-            "`netcensus sites import-divisions FILE` or declare it in the inventory"
-        )
-    if message := unknown_capability(capability, known_capabilities(session)):
-        raise UserError(message)
-    declaration = Declaration(
-        site=site, capability=capability, value=value, declared_by=by, declared_at=at, note=note
-    )
-    session.add(declaration)
-    after = {"site": site_code, "capability": capability, "value": value, "by": by,
-             "at": at.isoformat(), "note": note}  # fmt: skip
-    session.add(
-        AuditEvent(
-            actor=default_actor(),
-            action="coverage.declare",
-            object_kind="declaration",
-            object_key=f"{site_code}/{capability}@{at.isoformat()}",
-            before=None,
-            after=after,
-        )
-    )
-    session.flush()
-    return declaration
 
 
 # --- report --------------------------------------------------------------------------------

@@ -177,3 +177,29 @@ def test_admin_adds_a_user_who_makes_an_api_token(page, server: str) -> None:  #
     page.click("text=返回我的账户")
     assert "grafana" in page.inner_text("#tokens") and secret not in page.content()
     _shot(page, "accounts-my-account")
+
+
+def test_declare_a_capability_and_see_coverage_change(
+    page, server: str, web: tuple[Flask, Store, World]
+) -> None:  # type: ignore[no-untyped-def]
+    """A planner declares the county's hotline; the target's county coverage goes up by one."""
+    target = web[2].inside.extra["target"]
+    _log_in(page, server, "planner-gz")
+    page.goto(f"{server}/targets/{target}?level=county")
+    before = page.locator("#target-rows tbody tr").first.locator("td.num").nth(1).inner_text()
+    page.goto(f"{server}/sites/440103")
+    page.select_option("#declare-form select[name=capability]", "hotline")
+    page.select_option("#declare-form select[name=holds]", "yes")
+    page.fill("#declare-form textarea[name=note]", "机构编制表 2026（browser test）")
+    page.click("#declare")
+    page.wait_for_selector(".flash.ok")
+    row = page.locator('tr[data-capability="hotline"]')
+    assert row.locator("td.source").get_attribute("data-source") == "declared"
+    assert "planner-gz" in row.locator("td.declared").inner_text()
+    _shot(page, "08-declared")
+    page.goto(f"{server}/targets")
+    page.wait_for_selector("canvas[data-chart=bar]")
+    _shot(page, "09-targets")
+    page.goto(f"{server}/targets/{target}?level=county")
+    after = page.locator("#target-rows tbody tr").first.locator("td.num").nth(1).inner_text()
+    assert int(after) == int(before) + 1

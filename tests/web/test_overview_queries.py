@@ -64,16 +64,18 @@ def test_backup_freshness_lists_backed_up_devices_with_old_or_no_backups(
 
 
 def test_targets_bearing_on_the_scope(web: tuple[Flask, Store, World]) -> None:
-    _, store, _ = web
+    _, store, world = web
     with store.transaction() as db:
         for key, root in (("national", None), ("guangdong", "44"), ("shantou", "4405"),
                           ("liwan", "440103")):  # fmt: skip
             db.add(Target(key=key, title=key, capability="lan", levels=["county"], root_code=root,
                           threshold=1.0, deadline=dt.date(2030, 1, 1)))  # fmt: skip
     with store.session() as db:
+        # The world's own targets (deadline 2027) come first; Shantou's is outside.
         assert [t.key for t in q.list_targets(db, scope=SCOPE)] == [
+            world.inside.extra["target"],
             "guangdong",
             "liwan",
             "national",
         ]
-        assert len(q.list_targets(db)) == 4
+        assert len(q.list_targets(db)) == 6

@@ -46,6 +46,9 @@ def _pages(world: World) -> list[str]:
         "/scans",
         f"/scans/{s.scan_id}",
         "/audit",
+        "/targets",
+        f"/targets/{s.extra['target']}",
+        "/reports",
         "/no-such-page",
     ]
 

@@ -40,6 +40,19 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
     "pages.scans": (Action.VIEW, lambda s: "/scans", False),
     "pages.scan": (Action.VIEW, lambda s: f"/scans/{s.scan_id}", True),
     "pages.audit": (Action.VIEW_AUDIT, lambda s: "/audit", False),
+    "pages.targets": (Action.VIEW, lambda s: "/targets", False),
+    "pages.target": (Action.VIEW, lambda s: f"/targets/{s.extra['target']}", True),
+    "pages.reports": (Action.VIEW, lambda s: f"/reports?under={s.site}", True),
+    "pages.report_coverage": (
+        Action.VIEW,
+        lambda s: f"/reports/coverage.html?under={s.site}",
+        True,
+    ),
+    "pages.report_compliance": (
+        Action.VIEW_VERDICTS,
+        lambda s: f"/reports/compliance.csv?under={s.site}",
+        True,
+    ),
     "api.sites": (Action.VIEW, lambda s: f"/api/v1/sites?under_code={s.site}", False),
     "api.site": (Action.VIEW, lambda s: f"/api/v1/sites/{s.site}", True),
     "api.devices": (Action.VIEW, lambda s: f"/api/v1/devices?site={s.site}", False),
@@ -73,16 +86,19 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
     "accounts.new_user": (Action.MANAGE_USERS, lambda s: "/users/new", False),
     "accounts.user": (Action.MANAGE_USERS, lambda s: f"/users/{s.user_id}", True),
 }
-# Changes are tested with their own data (test_waive.py); these need no login at all.
-ELSEWHERE = {"api.waive_finding", "pages.finding_waive"}
-# Account changes (test_accounts.py).
-ELSEWHERE |= {
+# Changes are tested with their own data: waivers (test_waive.py), declarations
+# (test_planning.py), account changes (test_accounts.py).
+ELSEWHERE = {
+    "api.waive_finding", "api.declare", "pages.site_declare",
     "accounts.change_password", "accounts.create_token", "accounts.revoke_own_token",
     "accounts.disable_user", "accounts.revoke_token",
 }  # fmt: skip
 PUBLIC = {"static", "auth.login", "auth.logout", "auth.language", "api.openapi_document"}
 # Object routes whose answer does not repeat the device's name (a list of config versions).
-NAMELESS = {"api.configs", "api.site", "api.scans", "api.coverage", "accounts.user"}
+NAMELESS = {
+    "api.configs", "api.site", "api.scans", "api.coverage", "accounts.user",
+    "pages.target", "pages.reports", "pages.report_coverage",
+}  # fmt: skip
 SCOPED_USERS = [f"{role.value}-gz" for role in Role]
 # What only the outside side's objects show: its device, its scan's link.
 OUTSIDE_MARKERS = ("sw-out-of-scope", "fw-out-of-scope", "濠江区", OUTSIDE_USER)

@@ -252,6 +252,8 @@ def _pages(scan_id: int, finding_id: int) -> list[str]:
         "/audit",
         "/config?device=gz-core",
         "/config-diff?device=gz-core",
+        "/targets",
+        "/reports",
     ]
 
 

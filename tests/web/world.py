@@ -1,7 +1,9 @@
 """A small store with one object of each kind inside and outside the 4401 (Guangzhou) subtree.
 
 Users of every role are limited to 4401; a national admin sees both. Names carry "in-scope"
-or "out-of-scope" so a test can tell from any response which side leaked.
+or "out-of-scope" so a test can tell from any response which side leaked. Every site is a
+declared office; each side has a hotline target over its prefecture (nothing declared yet)
+and a stored verdict of its core switch.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from netcensus.inventory.enums import (
     Role,
     ScanStatus,
     Severity,
+    Verdict,
     ZoneKind,
 )
 from netcensus.inventory.models import (
@@ -29,9 +32,11 @@ from netcensus.inventory.models import (
     Finding,
     Interface,
     Link,
+    RuleVerdict,
     Scan,
     ScanResult,
     Site,
+    Target,
     Zone,
 )
 from netcensus.web import accounts
@@ -180,9 +185,40 @@ def _side(session, tag: str, site: Site, township: bool) -> Side:  # type: ignor
             finished_at=T0,
         )
     )
+    session.add(
+        RuleVerdict(
+            rule_id="NET-AUTH-01",
+            pack="mlps-l3",
+            subject_kind="device",
+            subject_key=f"device:{core.name}",
+            device=core,
+            site=site,
+            zone_kind="internal",
+            severity=Severity.HIGH,
+            mlps_level=3,
+            verdict=Verdict.FAIL,
+            message=f"telnet enabled on {core.name}",
+            evidence=[{"line": 6, "description": "transport input ssh telnet"}],
+            checked_at=T0,
+        )
+    )
+    # A plan's target per side: every declared office of that prefecture has a hotline.
+    target = f"hotline-{tag}"
+    root = site.code[:4]
+    session.add(
+        Target(
+            key=target, title=f"hotline {tag}", capability="hotline", levels=["county", "township"],
+            regions=[], root_code=root, threshold=1.0, deadline=dt.date(2027, 12, 31),
+        )
+    )  # fmt: skip
     session.flush()
     return Side(
-        site=site.code, device=core.name, peer=edge.name, finding_id=finding.id, scan_id=scan.id
+        site=site.code,
+        device=core.name,
+        peer=edge.name,
+        finding_id=finding.id,
+        scan_id=scan.id,
+        extra={"target": target},
     )
 
 
@@ -190,7 +226,7 @@ def build(store: Store) -> World:
     with store.transaction() as session:
         sites = {}
         for code, name, level, parent in SITES:
-            sites[code] = Site(code=code, name=name, level=level, parent_code=parent)
+            sites[code] = Site(code=code, name=name, level=level, parent_code=parent, declared=True)
             session.add(sites[code])
         session.flush()
         inside = _side(session, "in-scope", sites["440103001"], township=True)
