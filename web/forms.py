@@ -6,8 +6,16 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import (
+    DateField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 
 class LoginForm(FlaskForm):
@@ -32,3 +40,22 @@ class WaiveForm(FlaskForm):
     def validate_until(self, field: DateField) -> None:
         if field.data is not None and field.data <= dt.datetime.now(dt.UTC).date():
             raise ValidationError(_l("The date must be in the future."))
+
+
+class ScanForm(FlaskForm):
+    """An admin starts a scan of a site subtree (their own division unless they narrow it)."""
+
+    site = StringField(
+        _l("Site code"),
+        validators=[Optional(), Length(max=12), Regexp(r"^\d+$", message=_l("Digits only."))],
+    )
+    methods = SelectField(
+        _l("Methods"),
+        choices=[
+            SelectChoice("both", _l("SNMP and SSH")),
+            SelectChoice("snmp", "SNMP"),
+            SelectChoice("ssh", "SSH"),
+        ],  # fmt: skip
+        default="both",
+    )
+    zone = StringField(_l("Zone (name or kind, optional)"), validators=[Optional(), Length(max=64)])

@@ -19,6 +19,8 @@ class Action(StrEnum):
     VIEW_CONFIG = "view-config"  # stored (redacted) configuration text and diffs
     WAIVE = "waive"  # accept a finding's risk until a date
     VIEW_AUDIT = "view-audit"  # the audit log
+    RUN_SCAN = "run-scan"  # start a scan of a site subtree (the user's own, or inside it)
+    VIEW_PLAYBOOKS = "view-playbooks"  # Ansible playbook runs, per-host results, task output
 
 
 MATRIX: dict[Action, frozenset[Role]] = {
@@ -27,6 +29,11 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.VIEW_CONFIG: frozenset({Role.ADMIN, Role.SECURITY}),
     Action.WAIVE: frozenset({Role.ADMIN, Role.SECURITY}),
     Action.VIEW_AUDIT: frozenset({Role.ADMIN}),
+    # A scan polls live devices with the server's credentials: an operator's decision.
+    Action.RUN_SCAN: frozenset({Role.ADMIN}),
+    # Remediation runs show which controls were missing and the devices' own output (a
+    # failed task's message, a config diff): the same people who may read configs.
+    Action.VIEW_PLAYBOOKS: frozenset({Role.ADMIN, Role.SECURITY}),
 }
 
 

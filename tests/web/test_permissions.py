@@ -39,6 +39,13 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
     "pages.topology": (Action.VIEW, lambda s: f"/topology?site={s.site}", True),
     "pages.scans": (Action.VIEW, lambda s: "/scans", False),
     "pages.scan": (Action.VIEW, lambda s: f"/scans/{s.scan_id}", True),
+    "pages.scan_progress": (Action.VIEW, lambda s: f"/scans/{s.scan_id}/progress", True),
+    "pages.playbook_runs": (Action.VIEW_PLAYBOOKS, lambda s: "/playbook-runs", False),
+    "pages.playbook_run": (
+        Action.VIEW_PLAYBOOKS,
+        lambda s: f"/playbook-runs/{s.playbook_run_id}",
+        True,
+    ),
     "pages.audit": (Action.VIEW_AUDIT, lambda s: "/audit", False),
     "api.sites": (Action.VIEW, lambda s: f"/api/v1/sites?under_code={s.site}", False),
     "api.site": (Action.VIEW, lambda s: f"/api/v1/sites/{s.site}", True),
@@ -61,6 +68,13 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
     ),
     "api.scans": (Action.VIEW, lambda s: "/api/v1/scans", False),
     "api.scan": (Action.VIEW, lambda s: f"/api/v1/scans/{s.scan_id}", True),
+    "api.scan_progress": (Action.VIEW, lambda s: f"/api/v1/scans/{s.scan_id}/progress", True),
+    "api.playbook_runs": (Action.VIEW_PLAYBOOKS, lambda s: "/api/v1/playbook-runs", False),
+    "api.playbook_run": (
+        Action.VIEW_PLAYBOOKS,
+        lambda s: f"/api/v1/playbook-runs/{s.playbook_run_id}",
+        True,
+    ),
     "api.findings": (Action.VIEW, lambda s: f"/api/v1/findings?site={s.site}", False),
     "api.finding": (Action.VIEW, lambda s: f"/api/v1/findings/{s.finding_id}", True),
     "api.audit": (Action.VIEW_AUDIT, lambda s: "/api/v1/audit", False),
@@ -69,8 +83,8 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
     "api.targets": (Action.VIEW, lambda s: "/api/v1/targets", False),
     "api.findings_summary": (Action.VIEW, lambda s: "/api/v1/findings/summary", False),
 }
-# Changes are tested with their own data (test_waive.py); these need no login at all.
-ELSEWHERE = {"api.waive_finding", "pages.finding_waive"}
+# Changes are tested with their own data (test_waive.py, test_scan_start.py).
+ELSEWHERE = {"api.waive_finding", "pages.finding_waive", "api.start_scan", "pages.start_scan"}
 PUBLIC = {"static", "auth.login", "auth.logout", "auth.language", "api.openapi_document"}
 # Object routes whose answer does not repeat the device's name (a list of config versions).
 NAMELESS = {"api.configs", "api.site", "api.scans", "api.coverage"}
@@ -84,6 +98,7 @@ def _markers(world: World) -> tuple[str, ...]:
         *OUTSIDE_MARKERS,
         f'/scans/{world.outside.scan_id}"',
         f'"scan_id": {world.outside.scan_id}',
+        f'/playbook-runs/{world.outside.playbook_run_id}"',
     )
 
 

@@ -18,6 +18,7 @@ from netcensus.inventory.enums import (
     LinkKind,
     Outcome,
     Platform,
+    PlaybookStatus,
     Role,
     ScanStatus,
     Severity,
@@ -29,6 +30,9 @@ from netcensus.inventory.models import (
     Finding,
     Interface,
     Link,
+    PlaybookEvent,
+    PlaybookHostResult,
+    PlaybookRun,
     Scan,
     ScanResult,
     Site,
@@ -66,6 +70,7 @@ class Side:
     peer: str
     finding_id: int = 0
     scan_id: int = 0
+    playbook_run_id: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -179,9 +184,45 @@ def _side(session, tag: str, site: Site, township: bool) -> Side:  # type: ignor
         )
     )
     session.flush()
-    return Side(
-        site=site.code, device=core.name, peer=edge.name, finding_id=finding.id, scan_id=scan.id
+    run = PlaybookRun(
+        playbook="remediate-telnet",
+        started_by="cli:test",
+        started_at=T0,
+        finished_at=T0,
+        status=PlaybookStatus.FAILED,
+        limit=core.name,
+        rc=2,
     )
+    session.add(run)
+    session.flush()
+    session.add(
+        PlaybookHostResult(
+            run_id=run.id,
+            device_id=core.id,
+            host=core.name,
+            outcome=Outcome.FAILED,
+            ok=1,
+            failed=1,
+            error=f"enable refused on {core.name}",
+        )  # fmt: skip
+    )
+    session.add(
+        PlaybookEvent(
+            run_id=run.id,
+            seq=3,
+            at=T0,
+            event="runner_on_failed",
+            host=core.name,
+            task="transport input ssh",
+            failed=True,
+            message=f"{core.name}: % Invalid input",
+        )  # fmt: skip
+    )
+    session.flush()
+    return Side(
+        site=site.code, device=core.name, peer=edge.name, finding_id=finding.id, scan_id=scan.id,
+        playbook_run_id=run.id,
+    )  # fmt: skip
 
 
 def build(store: Store) -> World:
