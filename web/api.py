@@ -196,7 +196,8 @@ def scan_progress(scan_id: int) -> Any:
 @blueprint.post("/scans")
 @requires(Action.RUN_SCAN)
 @operation("Start a scan in the background (admins; a site inside the user's subtree)",
-           body=ScanIn, response=ScanStarted, status=202)  # fmt: skip
+           body=ScanIn, response=ScanStarted, status=202,
+           refusals=((409, "A scan of an overlapping scope is still running"),))  # fmt: skip
 def start_scan() -> Any:
     if not request.is_json:
         abort(415)
