@@ -140,7 +140,7 @@ def _scan_rows(session: Session, scans: list[Scan], scope: str | None) -> list[S
     ]
 
 
-def _scan_scope(scope: str | None) -> Any:
+def scans_in_scope(scope: str | None) -> Any:
     """Scans with at least one result the caller may see, or of a site in their subtree
     (a scan started a moment ago has no result yet, and its page must show it)."""
     if scope is None:
@@ -162,7 +162,7 @@ def list_scans(
     """Scans, latest first, with the outcomes of their results in the scope."""
     query = where_all(
         select(Scan).order_by(Scan.started_at.desc(), Scan.id.desc()),
-        _scan_scope(scope),
+        scans_in_scope(scope),
         Scan.status == status if status else None,
     )
     rows, total = paginate(session, query, page, per_page)
@@ -222,7 +222,7 @@ def get_scan(
     per_page: int | None = DEFAULT_PER_PAGE,
 ) -> ScanDetail:
     """One scan and its per-device results (``with_errors``: only failed or partial ones)."""
-    scan = session.scalar(where_all(select(Scan).where(Scan.id == scan_id), _scan_scope(scope)))
+    scan = session.scalar(where_all(select(Scan).where(Scan.id == scan_id), scans_in_scope(scope)))
     if scan is None:
         raise NotFound(f"no scan with id {scan_id}")
     query = where_all(
@@ -295,7 +295,7 @@ def scan_progress(
     their own subtree only, so for them it is left out unless the scan lies inside it.
     ``batch`` 0: the numbers alone, no results.
     """
-    scan = session.scalar(where_all(select(Scan).where(Scan.id == scan_id), _scan_scope(scope)))
+    scan = session.scalar(where_all(select(Scan).where(Scan.id == scan_id), scans_in_scope(scope)))
     if scan is None:
         raise NotFound(f"no scan with id {scan_id}")
     query = where_all(

@@ -177,6 +177,10 @@ def test_api_starts_a_scan_and_reports_progress_to_the_end(lab_web: LabWeb) -> N
     assert {(r["target"], r["method"]): (r["outcome"], r["error_code"]) for r in results} == (
         expected
     )
+    # The scoped admin's audit log shows the start, by them.
+    audit = get("/api/v1/audit?action=scan.start&object_kind=scan")["items"]
+    started_here = [e for e in audit if e["object_key"] == str(body["scan_id"])]
+    assert [e["actor"] for e in started_here] == ["admin-shantou"]
     # The scoped admin's own site only: the rest of Shantou answers as if it did not exist.
     outside = client.post("/api/v1/scans", base_url=BASE, headers=auth, json={"site": "4405"})
     assert outside.status_code == 404
