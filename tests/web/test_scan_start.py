@@ -7,6 +7,8 @@ world's devices have made-up addresses). The lab test (test_scan_live.py) runs r
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -16,6 +18,7 @@ from sqlalchemy import func, select
 
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import ScanStatus
+from netcensus.inventory.liveness import runner
 from netcensus.inventory.models import AuditEvent, Scan, utcnow
 
 from .conftest import BASE, csrf_token
@@ -190,3 +193,30 @@ def test_api_start_needs_json(
         headers={"Authorization": f"Bearer {world.tokens['admin-all']}"},
     )  # fmt: skip
     assert bad.status_code == 400
+
+
+def test_a_scan_whose_process_died_says_so_and_stops_following(
+    web: tuple[Flask, Store, World], client_of: Callable[[str | None], FlaskClient]
+) -> None:
+    """Status "running" but its driver on this host is gone: no live view, a way to resume."""
+    _, store, world = web
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # reaped: its process id no longer names a live process
+    with store.transaction() as db:
+        scan = Scan(started_by="admin-gz", source="scan", status=ScanStatus.RUNNING,
+                    scope={"site": world.inside.site, "expected": 2},
+                    summary={"runner": runner(dead.pid)})  # fmt: skip
+        db.add(scan)
+        db.flush()
+        scan_id = scan.id
+    client = client_of("admin-gz")
+    progress = client.get(f"/scans/{scan_id}/progress", base_url=BASE).json
+    assert (progress["status"], progress["alive"], progress["expected"], progress["done"]) == (
+        "running", False, 2, 0,
+    )  # fmt: skip
+    page = client.get(f"/scans/{scan_id}", base_url=BASE).text
+    assert 'id="live"' not in page and "netcensus scan --resume" in page
+    with store.transaction() as db:
+        stopped = db.get(Scan, scan_id)
+        assert stopped is not None
+        stopped.status = ScanStatus.INTERRUPTED
