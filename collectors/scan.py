@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import getpass
 import ipaddress
 import os
 import queue
-import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -45,6 +43,7 @@ from netcensus.inventory.enums import (
     ZoneKind,
 )
 from netcensus.inventory.hierarchy import under
+from netcensus.inventory.liveness import HEARTBEAT_SECONDS, runner, still_running
 from netcensus.inventory.loader import read_inventory
 from netcensus.inventory.models import (
     Credential,
@@ -575,13 +574,27 @@ def _result_row(
     )
 
 
-def runner() -> dict[str, Any]:
-    """Who and where: recorded on a scan so `--resume` never takes over a live scan."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        user = os.environ.get("USER", "unknown")
-    return {"host": socket.gethostname(), "pid": os.getpid(), "user": user}
+def create_scan(
+    session: Session,
+    scope: Scope,
+    methods: Sequence[str],
+    *,
+    source: str = "scan",
+    started_by: str | None = None,
+    extra_scope: Mapping[str, Any] | None = None,
+) -> int:
+    """A running scan's row, in the caller's transaction (the web adds its audit event)."""
+    me = runner()
+    scan = Scan(
+        started_by=started_by or me["user"],
+        source=source,
+        scope={**asdict(scope), "methods": list(methods), **(extra_scope or {})},
+        status=ScanStatus.RUNNING,
+        summary={"runner": me},
+    )
+    session.add(scan)
+    session.flush()
+    return scan.id
 
 
 def start_scan(
@@ -593,18 +606,34 @@ def start_scan(
     started_by: str | None = None,
     extra_scope: Mapping[str, Any] | None = None,
 ) -> int:
-    me = runner()
     with store.transaction() as session:
-        scan = Scan(
-            started_by=started_by or me["user"],
-            source=source,
-            scope={**asdict(scope), "methods": list(methods), **(extra_scope or {})},
-            status=ScanStatus.RUNNING,
-            summary={"runner": me},
-        )
-        session.add(scan)
-        session.flush()
-        return scan.id
+        return create_scan(session, scope, methods, source=source, started_by=started_by,
+                           extra_scope=extra_scope)  # fmt: skip
+
+
+def overlaps(a: Mapping[str, Any], b: Scope) -> bool:
+    """Whether a stored scan scope and ``b`` may share a device: their site subtrees nest.
+
+    Zones are not compared (a zone name and a zone kind may name the same devices).
+    """
+    site_a, site_b = a.get("site") or "", b.site or ""
+    return site_a.startswith(site_b) or site_b.startswith(site_a)
+
+
+def running_overlap(session: Session, scope: Scope) -> int | None:
+    """The id of a scan of an overlapping scope that something still drives, if any."""
+    for scan in session.scalars(select(Scan).where(Scan.status == ScanStatus.RUNNING)):
+        if overlaps(scan.scope or {}, scope) and still_running(scan):
+            return scan.id
+    return None
+
+
+def hand_over(store: Store, scan_id: int, pid: int) -> None:
+    """Record the child process ``pid`` as the scan's driver (it dies: the scan is not live)."""
+    with store.transaction() as session:
+        scan = session.get(Scan, scan_id)
+        assert scan is not None
+        scan.summary = {**(scan.summary or {}), "runner": runner(pid)}
 
 
 @dataclass(frozen=True)
@@ -614,21 +643,6 @@ class Resumable:
     methods: tuple[str, ...]
     discover: bool = False
     done: frozenset[tuple[str, str]] = field(default_factory=frozenset)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
-
-
-HEARTBEAT_SECONDS = 10.0
-# A scan whose driver has not renewed its heartbeat for this long is taken as dead.
-ALIVE_WITHIN = dt.timedelta(seconds=6 * HEARTBEAT_SECONDS)
 
 
 def beat(store: Store, scan_id: int) -> None:
@@ -653,24 +667,6 @@ def heartbeat(store: Store, scan_id: int) -> Iterator[None]:
         stop.set()
 
 
-def still_running(scan: Scan, now: dt.datetime | None = None) -> bool:
-    """Whether something still drives ``scan``, on this host or another.
-
-    On the host that ran it, its process id is the definite answer (a scan killed a second
-    ago is dead); elsewhere only the heartbeat it renews in the store can tell.
-    """
-    if scan.status != ScanStatus.RUNNING:
-        return False
-    runner_info = (scan.summary or {}).get("runner", {})
-    me = runner()
-    if runner_info.get("host") == me["host"] and runner_info.get("pid") is not None:
-        pid = int(runner_info["pid"])
-        return pid != me["pid"] and _process_alive(pid)
-    if scan.heartbeat_at is None:
-        return False
-    return (now or utcnow()) - scan.heartbeat_at < ALIVE_WITHIN
-
-
 def find_resumable(store: Store) -> Resumable:
     """The last scan that did not finish (killed or interrupted), with what it already did."""
     with store.session() as session:
@@ -681,23 +677,42 @@ def find_resumable(store: Store) -> Resumable:
         ).first()
         if scan is None:
             raise UserError("there is no interrupted scan to resume")
-        if still_running(scan):
-            previous = (scan.summary or {}).get("runner", {})
-            raise UserError(
-                f"scan {scan.id} is still running (process {previous.get('pid')} on "
-                f"{previous.get('host')}); let it finish or stop it before resuming"
-            )
-        me = runner()
-        done = session.execute(
-            select(ScanResult.target, ScanResult.method).where(ScanResult.scan_id == scan.id)
-        ).all()
-        scope = Scope(site=scan.scope.get("site"), zone=scan.scope.get("zone"))
-        methods = tuple(scan.scope.get("methods") or METHODS)
-        scan.status = ScanStatus.RUNNING
-        scan.summary = {**(scan.summary or {}), "runner": me}
-        session.commit()
-        discover = bool(scan.scope.get("discover"))
-        return Resumable(scan.id, scope, methods, discover, frozenset((t, m) for t, m in done))
+        return _claim(session, scan)
+
+
+def claim_scan(store: Store, scan_id: int) -> Resumable:
+    """A scan created by someone else (the web) for this process to run, with what it did."""
+    with store.session() as session:
+        scan = session.get(Scan, scan_id)
+        if scan is None or scan.status == ScanStatus.COMPLETED:
+            raise UserError(f"scan {scan_id} does not exist or is already completed")
+        # Its creator (the web server, our parent) or we ourselves are recorded as its
+        # driver until we take it: neither is another live driver.
+        previous = (scan.summary or {}).get("runner", {})
+        ours = previous.get("host") == runner()["host"] and previous.get("pid") in {
+            os.getpid(), os.getppid()
+        }  # fmt: skip
+        return _claim(session, scan, handed_over=ours)
+
+
+def _claim(session: Session, scan: Scan, *, handed_over: bool = False) -> Resumable:
+    """Make this process the scan's driver, unless another live one drives it."""
+    if not handed_over and still_running(scan):
+        previous = (scan.summary or {}).get("runner", {})
+        raise UserError(
+            f"scan {scan.id} is still running (process {previous.get('pid')} on "
+            f"{previous.get('host')}); let it finish or stop it before resuming"
+        )
+    done = session.execute(
+        select(ScanResult.target, ScanResult.method).where(ScanResult.scan_id == scan.id)
+    ).all()
+    scope = Scope(site=scan.scope.get("site"), zone=scan.scope.get("zone"))
+    methods = tuple(scan.scope.get("methods") or METHODS)
+    discover = bool(scan.scope.get("discover"))
+    scan.status = ScanStatus.RUNNING
+    scan.summary = {**(scan.summary or {}), "runner": runner()}
+    session.commit()
+    return Resumable(scan.id, scope, methods, discover, frozenset((t, m) for t, m in done))
 
 
 def summarise(session: Session, scan_id: int) -> dict[str, Any]:

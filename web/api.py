@@ -12,12 +12,14 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 
+from netcensus.collectors.background import ScanBusy
 from netcensus.compliance import coverage as coverage_module
 from netcensus.compliance.findings import waive
 from netcensus.errors import NotFound, UserError
 from netcensus.inventory import queries as q
 from netcensus.inventory.enums import FindingState
 
+from . import scanning
 from .guard import account, acting_transaction, public, requires, store
 from .openapi import Operation, build_document, dump, operation
 from .permissions import Action
@@ -34,8 +36,13 @@ from .schemas import (
     FindingQuery,
     InterfaceQuery,
     LinkQuery,
+    PlaybookRunDetailQuery,
+    PlaybookRunQuery,
+    ScanIn,
+    ScanProgressQuery,
     ScanQuery,
     ScanResultQuery,
+    ScanStarted,
     SiteQuery,
     TopologyQuery,
     WaiverIn,
@@ -209,6 +216,58 @@ def scan(scan_id: int) -> Any:
     args = ScanResultQuery.parse(request.args)
     with store().session() as db:
         return _reply(scan, q.get_scan(db, scan_id, scope=_scope(), **args.filters()))
+
+
+@blueprint.get("/scans/<int(max=2147483647):scan_id>/progress")
+@requires(Action.VIEW)
+@operation("How far a scan is, and its results recorded after the cursor `after`",
+           query=ScanProgressQuery, response=q.ScanProgress)  # fmt: skip
+def scan_progress(scan_id: int) -> Any:
+    args = ScanProgressQuery.parse(request.args)
+    with store().session() as db:
+        return _reply(scan_progress, q.scan_progress(db, scan_id, scope=_scope(), after=args.after))
+
+
+@blueprint.post("/scans")
+@requires(Action.RUN_SCAN)
+@operation("Start a scan in the background (admins; a site inside the user's subtree)",
+           body=ScanIn, response=ScanStarted, status=202,
+           refusals=((409, "A scan of an overlapping scope is still running"),))  # fmt: skip
+def start_scan() -> Any:
+    if not request.is_json:
+        abort(415)
+    try:
+        body = ScanIn.model_validate(request.get_json(silent=True))
+    except ValidationError as exc:
+        return jsonify({"status": 400, "error": "Bad Request", "detail": str(exc)}), 400
+    try:
+        planned = scanning.start(body)  # no such site or no active device: 400 (UserError)
+    except ScanBusy as busy:
+        return jsonify({"status": 409, "error": "Conflict", "detail": str(busy)}), 409
+    progress = f"/api/v1/scans/{planned.scan_id}/progress"
+    return _reply(start_scan, ScanStarted(scan_id=planned.scan_id, expected=planned.expected,
+                                          progress=progress))  # fmt: skip
+
+
+@blueprint.get("/playbook-runs")
+@requires(Action.VIEW_PLAYBOOKS)
+@operation("Ansible playbook runs, latest first", query=PlaybookRunQuery,
+           response=q.Page[q.PlaybookRunRow])  # fmt: skip
+def playbook_runs() -> Any:
+    args = PlaybookRunQuery.parse(request.args)
+    with store().session() as db:
+        return _reply(playbook_runs, q.list_playbook_runs(db, scope=_scope(), **args.filters()))
+
+
+@blueprint.get("/playbook-runs/<int(max=2147483647):run_id>")
+@requires(Action.VIEW_PLAYBOOKS)
+@operation("One playbook run: its hosts and task events", query=PlaybookRunDetailQuery,
+           response=q.PlaybookRunDetail)  # fmt: skip
+def playbook_run(run_id: int) -> Any:
+    args = PlaybookRunDetailQuery.parse(request.args)
+    with store().session() as db:
+        found = q.get_playbook_run(db, run_id, scope=_scope(), **args.filters())
+        return _reply(playbook_run, found)
 
 
 @blueprint.get("/findings")

@@ -17,6 +17,7 @@ from netcensus.settings import Settings, load_settings
 
 from .guard import STORE_KEY, login_manager
 from .metrics import blueprint as metrics_blueprint
+from .scanning import HOME_KEY
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"  # the division names are Chinese; so are most users
@@ -77,6 +78,7 @@ def create_app(
     app.config.update(config or {})
     app.jinja_env.autoescape = True  # every template, whatever its file name
     app.extensions[STORE_KEY] = store or Store(settings.database_url)
+    app.extensions[HOME_KEY] = settings.home
 
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -150,3 +150,22 @@ class DeclarationForm(FlaskForm):
         if kind is None:
             return self.holds.data == "yes"
         return int(text) if kind == "count" else (int(text) if text.isdigit() else text)
+
+
+class ScanForm(FlaskForm):
+    """An admin starts a scan of a site subtree (their own division unless they narrow it)."""
+
+    site = StringField(
+        _l("Site code"),
+        validators=[Optional(), Length(max=12), Regexp(r"^\d+$", message=_l("Digits only."))],
+    )
+    methods = SelectField(
+        _l("Methods"),
+        choices=[
+            SelectChoice("both", _l("SNMP and SSH")),
+            SelectChoice("snmp", "SNMP"),
+            SelectChoice("ssh", "SSH"),
+        ],  # fmt: skip
+        default="both",
+    )
+    zone = StringField(_l("Zone (name or kind, optional)"), validators=[Optional(), Length(max=64)])

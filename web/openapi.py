@@ -29,6 +29,7 @@ class Operation:
     query: type[Query] | None = None
     body: type[BaseModel] | None = None
     status: int = 200
+    refusals: tuple[tuple[int, str], ...] = ()  # statuses of this operation only, and why
 
 
 def operation(
@@ -38,9 +39,10 @@ def operation(
     query: type[Query] | None = None,
     body: type[BaseModel] | None = None,
     status: int = 200,
+    refusals: tuple[tuple[int, str], ...] = (),
 ) -> Callable[[F], F]:
     def decorate(view: F) -> F:
-        view.openapi = Operation(summary, response, query, body, status)  # type: ignore[attr-defined]
+        view.openapi = Operation(summary, response, query, body, status, refusals)  # type: ignore[attr-defined]
         return view
 
     return decorate
@@ -144,6 +146,7 @@ def build_document(rules: list[tuple[str, str, Operation]]) -> dict[str, Any]:
             "403": {"description": "The role may not do this", "content": error},
             "404": {"description": "Not found, or outside the user's scope", "content": error},
             "429": {"description": "Too many requests", "content": error},
+            **{str(code): {"description": why, "content": error} for code, why in op.refusals},
         }
         entry: dict[str, Any] = {
             "summary": op.summary,

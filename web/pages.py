@@ -14,6 +14,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -28,7 +29,7 @@ from netcensus.compliance.coverage_report import render_csv as coverage_csv
 from netcensus.compliance.coverage_report import render_html as coverage_html
 from netcensus.compliance.findings import export_findings, waive
 from netcensus.compliance.report import verdict_report
-from netcensus.errors import NotFound
+from netcensus.errors import NotFound, UserError
 from netcensus.inventory import queries as q
 from netcensus.inventory.capabilities import known_capabilities
 from netcensus.inventory.enums import (
@@ -38,13 +39,16 @@ from netcensus.inventory.enums import (
     Level,
     LinkKind,
     Platform,
+    PlaybookStatus,
     ScanStatus,
     Severity,
     ZoneKind,
 )
 
-from .forms import DeclarationForm, WaiveForm
+from . import scanning
+from .forms import DeclarationForm, ScanForm, WaiveForm
 from .guard import account, acting_transaction, requires, store
+from .openapi import dump
 from .permissions import Action
 from .schemas import (
     AuditQuery,
@@ -53,7 +57,11 @@ from .schemas import (
     DeviceQuery,
     EndpointQuery,
     FindingQuery,
+    PlaybookRunDetailQuery,
+    PlaybookRunQuery,
     ReportQuery,
+    ScanIn,
+    ScanProgressQuery,
     ScanQuery,
     ScanResultQuery,
     TargetSitesQuery,
@@ -65,6 +73,7 @@ CHOICES = {
     "levels": list(Level), "roles": list(DeviceRole), "platforms": list(Platform),
     "statuses": list(DeviceStatus), "states": list(FindingState), "severities": list(Severity),
     "zones": list(ZoneKind), "link_kinds": list(LinkKind), "scan_statuses": list(ScanStatus),
+    "playbook_statuses": list(PlaybookStatus),
 }  # fmt: skip
 
 
@@ -334,13 +343,40 @@ def graph_elements(graph: q.Topology) -> dict[str, Any]:
     return {"nodes": nodes, "edges": edges}
 
 
+def _scan_form() -> ScanForm:
+    return ScanForm(site=_scope()) if request.method == "GET" else ScanForm()
+
+
 @blueprint.get("/scans")
 @requires(Action.VIEW)
 def scans() -> Any:
     args = ScanQuery.parse(request.args)
     with store().session() as db:
         found = q.list_scans(db, scope=_scope(), **args.filters())
-    return render_template("scans.html", scans=found, args=args)
+    return render_template("scans.html", scans=found, args=args, form=_scan_form())
+
+
+@blueprint.post("/scans")
+@requires(Action.RUN_SCAN)
+def start_scan() -> Any:
+    """Start a scan in the background and show its page, which follows it live."""
+    form = _scan_form()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        with store().session() as db:
+            found = q.list_scans(db, scope=_scope())
+        return render_template("scans.html", scans=found, args=ScanQuery(), form=form), 400
+    wanted = ScanIn(site=form.site.data or None, methods=form.methods.data,
+                    zone=form.zone.data or None)  # fmt: skip
+    try:
+        planned = scanning.start(wanted)
+    except UserError as problem:
+        flash(str(problem), "error")
+        return redirect(url_for("pages.scans"))
+    flash(_("Scan %(id)s started: %(n)s results expected.", id=planned.scan_id,
+            n=planned.expected), "ok")  # fmt: skip
+    return redirect(url_for("pages.scan", scan_id=planned.scan_id))
 
 
 @blueprint.get("/scans/<int(max=2147483647):scan_id>")
@@ -349,7 +385,37 @@ def scan(scan_id: int) -> Any:
     args = ScanResultQuery.parse(request.args)
     with store().session() as db:
         found = q.get_scan(db, scan_id, scope=_scope(), **args.filters())
-    return render_template("scan.html", s=found, args=args)
+        progress = q.scan_progress(db, scan_id, scope=_scope(), batch=0)
+    return render_template("scan.html", s=found, args=args, progress=progress)
+
+
+@blueprint.get("/scans/<int(max=2147483647):scan_id>/progress")
+@requires(Action.VIEW)
+def scan_progress(scan_id: int) -> Any:
+    """The scan page's live numbers, for its script (the API's twin takes bearer tokens only;
+    this one the session cookie: a GET that changes nothing, and CORS keeps it same-origin)."""
+    args = ScanProgressQuery.parse(request.args)
+    with store().session() as db:
+        found = q.scan_progress(db, scan_id, scope=_scope(), after=args.after)
+    return jsonify(dump(q.ScanProgress, found))
+
+
+@blueprint.get("/playbook-runs")
+@requires(Action.VIEW_PLAYBOOKS)
+def playbook_runs() -> Any:
+    args = PlaybookRunQuery.parse(request.args)
+    with store().session() as db:
+        found = q.list_playbook_runs(db, scope=_scope(), **args.filters())
+    return render_template("playbook_runs.html", runs=found, args=args)
+
+
+@blueprint.get("/playbook-runs/<int(max=2147483647):run_id>")
+@requires(Action.VIEW_PLAYBOOKS)
+def playbook_run(run_id: int) -> Any:
+    args = PlaybookRunDetailQuery.parse(request.args)
+    with store().session() as db:
+        found = q.get_playbook_run(db, run_id, scope=_scope(), **args.filters())
+    return render_template("playbook_run.html", r=found, args=args)
 
 
 @blueprint.get("/targets")

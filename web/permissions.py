@@ -23,6 +23,8 @@ class Action(StrEnum):
     VIEW_AUDIT = "view-audit"  # the audit log
     OWN_ACCOUNT = "own-account"  # one's own password and API tokens
     MANAGE_USERS = "manage-users"  # add and disable accounts, revoke anyone's tokens
+    RUN_SCAN = "run-scan"  # start a scan of a site subtree (the user's own, or inside it)
+    VIEW_PLAYBOOKS = "view-playbooks"  # Ansible playbook runs, per-host results, task output
 
 
 MATRIX: dict[Action, frozenset[Role]] = {
@@ -39,6 +41,11 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.OWN_ACCOUNT: frozenset(Role),
     # Within the admin's own subtree: the scope rule lives in web/accounts.py.
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    # A scan polls live devices with the server's credentials: an operator's decision.
+    Action.RUN_SCAN: frozenset({Role.ADMIN}),
+    # Remediation runs show which controls were missing and the devices' own output (a
+    # failed task's message, a config diff): the same people who may read configs.
+    Action.VIEW_PLAYBOOKS: frozenset({Role.ADMIN, Role.SECURITY}),
 }
 
 

@@ -7,7 +7,7 @@ The same pydantic models parse a page's filter form and an API call's query stri
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from werkzeug.datastructures import MultiDict
@@ -21,6 +21,7 @@ from netcensus.inventory.enums import (
     LinkKind,
     Outcome,
     Platform,
+    PlaybookStatus,
     Role,
     ScanStatus,
     Severity,
@@ -234,6 +235,39 @@ class DeclarationOut(BaseModel):
     declared_by: str
     declared_at: dt.date
     note: str | None
+
+
+class ScanProgressQuery(Query):
+    after: int = Field(default=0, ge=0, le=2**63 - 1)  # the last result id already shown
+
+
+class PlaybookRunQuery(Paged):
+    playbook: str | None = Field(default=None, max_length=128)
+    status: PlaybookStatus | None = None
+
+
+class PlaybookRunDetailQuery(Paged):
+    failed_only: bool = False
+
+
+ScanMethods = Literal["both", "snmp", "ssh"]
+METHODS_OF: dict[str, list[str]] = {"both": ["snmp", "ssh"], "snmp": ["snmp"], "ssh": ["ssh"]}
+
+
+class ScanIn(BaseModel):
+    """Start a scan of a site subtree (default: the user's own), by SNMP, SSH or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    site: str | None = Field(default=None, max_length=12, pattern=r"^\d+$")
+    methods: ScanMethods = "both"
+    zone: str | None = Field(default=None, max_length=64)
+
+
+class ScanStarted(BaseModel):
+    scan_id: int
+    expected: int  # (device, method) results the scan will record
+    progress: str  # where to poll
 
 
 class ErrorOut(BaseModel):

@@ -85,3 +85,19 @@ __all__ += [
     "BackupFreshness", "FindingCount", "FindingsSummary", "StaleBackup", "TargetRow",
     "WaiverListRow", "backup_freshness", "findings_summary", "list_targets", "list_waivers",
 ]  # fmt: skip
+
+# -- Added by the web-ops branch: live scan progress, playbook runs ---------------------------
+from .playbook_runs import (  # noqa: E402
+    PlaybookEventRow,
+    PlaybookHostRow,
+    PlaybookRunDetail,
+    PlaybookRunRow,
+    get_playbook_run,
+    list_playbook_runs,
+)
+from .scans import ScanProgress, scan_progress  # noqa: E402
+
+__all__ += [
+    "PlaybookEventRow", "PlaybookHostRow", "PlaybookRunDetail", "PlaybookRunRow",
+    "ScanProgress", "get_playbook_run", "list_playbook_runs", "scan_progress",
+]  # fmt: skip

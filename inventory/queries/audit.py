@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import AuditEvent, Device, Finding
+from ..models import AuditEvent, Device, Finding, Scan
 from .common import DEFAULT_PER_PAGE, Page, Row, code_under, paginate, site_ids_under, where_all
+from .scans import scans_in_scope
 
 
 class AuditEventRow(Row):
@@ -24,7 +25,7 @@ class AuditEventRow(Row):
 
 
 def _in_scope(scope: str) -> Any:
-    """Events about sites, declarations, devices and findings in the subtree.
+    """Events about sites, declarations, devices, findings and scans in the subtree.
 
     Other objects (credentials, zone definitions, links between files) belong to no one
     division, so a user limited to a subtree does not see their history.
@@ -33,12 +34,14 @@ def _in_scope(scope: str) -> Any:
         Finding.site_id.in_(site_ids_under(scope))
     )
     device_names = select(Device.name).where(Device.site_id.in_(site_ids_under(scope)))
+    scan_keys = where_all(select(cast(Scan.id, String)), scans_in_scope(scope))
     return or_(
         (AuditEvent.object_kind == "site") & code_under(AuditEvent.object_key, scope),
         # A declaration's key starts with its site's code: "440103/hotline@2026-12-03".
         (AuditEvent.object_kind == "declaration") & code_under(AuditEvent.object_key, scope),
         (AuditEvent.object_kind == "device") & AuditEvent.object_key.in_(device_names),
         (AuditEvent.object_kind == "finding") & AuditEvent.object_key.in_(finding_keys),
+        (AuditEvent.object_kind == "scan") & AuditEvent.object_key.in_(scan_keys),
     )
 
 

@@ -5,14 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from netcensus.errors import NotFound
 
 from ..enums import Outcome, ScanStatus
+from ..liveness import still_running
 from ..models import Device, Scan, ScanResult
-from .common import DEFAULT_PER_PAGE, Page, Row, paginate, site_ids_under, where_all
+from .common import (
+    DEFAULT_PER_PAGE,
+    Page,
+    Row,
+    code_under,
+    paginate,
+    site_ids_under,
+    where_all,
+)
 
 
 class ScanCounts(Row):
@@ -131,11 +140,15 @@ def _scan_rows(session: Session, scans: list[Scan], scope: str | None) -> list[S
     ]
 
 
-def _scan_scope(scope: str | None) -> Any:
-    """Scans with at least one result the caller may see."""
+def scans_in_scope(scope: str | None) -> Any:
+    """Scans with at least one result the caller may see, or of a site in their subtree
+    (a scan started a moment ago has no result yet, and its page must show it)."""
     if scope is None:
         return None
-    return Scan.id.in_(where_all(select(ScanResult.scan_id), _result_scope(scope)))
+    return or_(
+        Scan.id.in_(where_all(select(ScanResult.scan_id), _result_scope(scope))),
+        code_under(Scan.scope["site"].as_string(), scope),
+    )
 
 
 def list_scans(
@@ -149,7 +162,7 @@ def list_scans(
     """Scans, latest first, with the outcomes of their results in the scope."""
     query = where_all(
         select(Scan).order_by(Scan.started_at.desc(), Scan.id.desc()),
-        _scan_scope(scope),
+        scans_in_scope(scope),
         Scan.status == status if status else None,
     )
     rows, total = paginate(session, query, page, per_page)
@@ -209,7 +222,7 @@ def get_scan(
     per_page: int | None = DEFAULT_PER_PAGE,
 ) -> ScanDetail:
     """One scan and its per-device results (``with_errors``: only failed or partial ones)."""
-    scan = session.scalar(where_all(select(Scan).where(Scan.id == scan_id), _scan_scope(scope)))
+    scan = session.scalar(where_all(select(Scan).where(Scan.id == scan_id), scans_in_scope(scope)))
     if scan is None:
         raise NotFound(f"no scan with id {scan_id}")
     query = where_all(
@@ -247,3 +260,66 @@ def last_scan(session: Session, device: Device) -> LastScan | None:
     )
     items, _ = _result_rows(session, query, 1, None)
     return LastScan(scan_id=latest.id, started_at=latest.started_at, results=items)
+
+
+class ScanProgress(Row):
+    """How far a scan is, and the results recorded after a cursor (the page appends them)."""
+
+    scan_id: int
+    status: ScanStatus
+    alive: bool  # something still drives it; once false, the numbers no longer change
+    expected: int | None  # results the scan will record (None: not known, an older scan)
+    done: int  # results recorded so far, in the caller's scope
+    counts: ScanCounts
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    heartbeat_at: dt.datetime | None
+    results: list[ScanResultRow]  # recorded after ``after``, oldest first
+    cursor: int  # pass as ``after`` next time
+
+
+PROGRESS_BATCH = 500
+
+
+def scan_progress(
+    session: Session,
+    scan_id: int,
+    *,
+    scope: str | None = None,
+    after: int = 0,
+    batch: int = PROGRESS_BATCH,
+) -> ScanProgress:
+    """A scan's progress for polling: counts, liveness and the results newer than ``after``.
+
+    ``expected`` counts every device of the scan's scope; a scoped user sees the results of
+    their own subtree only, so for them it is left out unless the scan lies inside it.
+    ``batch`` 0: the numbers alone, no results.
+    """
+    scan = session.scalar(where_all(select(Scan).where(Scan.id == scan_id), scans_in_scope(scope)))
+    if scan is None:
+        raise NotFound(f"no scan with id {scan_id}")
+    query = where_all(
+        select(ScanResult, Device.name)
+        .outerjoin(Device, ScanResult.device_id == Device.id)
+        .where(ScanResult.scan_id == scan_id, ScanResult.id > after)
+        .order_by(ScanResult.id),
+        _result_scope(scope),
+    )
+    items, _ = _result_rows(session, query, 1, batch) if batch else ([], 0)
+    counts = _counts(session, [scan_id], scope).get(scan_id, ScanCounts())
+    expected = (scan.scope or {}).get("expected")
+    scan_site = (scan.scope or {}).get("site") or ""
+    sees_all = scope is None or scan_site.startswith(scope)
+    return ScanProgress(
+        scan_id=scan.id,
+        status=scan.status,
+        alive=still_running(scan),
+        expected=int(expected) if expected is not None and sees_all else None,
+        done=counts.results,
+        counts=counts,
+        started_at=scan.started_at,
+        finished_at=scan.finished_at,
+        heartbeat_at=scan.heartbeat_at,
+        results=items,
+        cursor=items[-1].id if items else after,
+    )

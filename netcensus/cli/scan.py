@@ -179,6 +179,9 @@ def _report(store: Store, scan_id: int, summary: dict[str, Any], as_json: bool, 
     help="Also poll undeclared LLDP/CDP neighbours inside their zone's prefixes.",
 )
 @click.option("--resume", is_flag=True, help="Continue the last interrupted scan, same scope.")
+# The web server creates a scan's row (so its page can show progress at once) and starts
+# this command in the background to run that very scan.
+@click.option("--run-created", "created", type=int, hidden=True)
 @click.option("--distributed", is_flag=True,
               help="Send the devices to their zones' pollers (Celery) instead of collecting "
                    "here; wait for every result.")  # fmt: skip
@@ -193,6 +196,7 @@ def scan(
     ssh_timeout: float | None,
     discover: bool,
     resume: bool,
+    created: int | None,
     distributed: bool,
     as_json: bool,
     store: Store,
@@ -203,26 +207,28 @@ def scan(
     Credentials come from the environment variables their references name.
     """
     if distributed:
-        if resume or discover:
+        if resume or discover or created is not None:
             raise UserError("--distributed goes with neither --resume nor --discover")
         _scan_distributed(store, scans.Scope(site=site, zone=zone), _methods(snmp, ssh), as_json)
         return
-    if resume:
-        if site or zone or snmp or ssh or discover:
+    if resume or created is not None:
+        if site or zone or snmp or ssh or discover or (resume and created is not None):
             raise UserError(
                 "--resume continues the last scan with its own scope and methods; "
                 "give no --site, --zone, --snmp, --ssh or --discover with it"
             )
-        resumable = scans.find_resumable(store)
+        resumable = (
+            scans.find_resumable(store) if created is None else scans.claim_scan(store, created)
+        )
         scan_id, scope, methods = resumable.scan_id, resumable.scope, list(resumable.methods)
         done, discover = set(resumable.done), resumable.discover
     else:
         scope, methods, done = scans.Scope(site=site, zone=zone), _methods(snmp, ssh), set()
     with store.session() as session:
         targets = scans.targets_from_store(session, scope)
-    if not targets and not resume:
+    if not targets and not resume and created is None:
         raise UserError(f"no active declared device in scope ({scope.describe()})")
-    if not resume:
+    if not resume and created is None:
         scan_id = scans.start_scan(store, scope, methods, extra_scope={"discover": discover})
     todo = sum((t.name, m) not in done for t in targets for m in methods)
     label = f"scan {scan_id}" + (" (resumed)" if resume else "")

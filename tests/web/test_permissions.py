@@ -39,6 +39,13 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
     "pages.topology": (Action.VIEW, lambda s: f"/topology?site={s.site}", True),
     "pages.scans": (Action.VIEW, lambda s: "/scans", False),
     "pages.scan": (Action.VIEW, lambda s: f"/scans/{s.scan_id}", True),
+    "pages.scan_progress": (Action.VIEW, lambda s: f"/scans/{s.scan_id}/progress", True),
+    "pages.playbook_runs": (Action.VIEW_PLAYBOOKS, lambda s: "/playbook-runs", False),
+    "pages.playbook_run": (
+        Action.VIEW_PLAYBOOKS,
+        lambda s: f"/playbook-runs/{s.playbook_run_id}",
+        True,
+    ),
     "pages.audit": (Action.VIEW_AUDIT, lambda s: "/audit", False),
     "pages.targets": (Action.VIEW, lambda s: "/targets", False),
     "pages.target": (Action.VIEW, lambda s: f"/targets/{s.extra['target']}", True),
@@ -74,6 +81,13 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
     ),
     "api.scans": (Action.VIEW, lambda s: "/api/v1/scans", False),
     "api.scan": (Action.VIEW, lambda s: f"/api/v1/scans/{s.scan_id}", True),
+    "api.scan_progress": (Action.VIEW, lambda s: f"/api/v1/scans/{s.scan_id}/progress", True),
+    "api.playbook_runs": (Action.VIEW_PLAYBOOKS, lambda s: "/api/v1/playbook-runs", False),
+    "api.playbook_run": (
+        Action.VIEW_PLAYBOOKS,
+        lambda s: f"/api/v1/playbook-runs/{s.playbook_run_id}",
+        True,
+    ),
     "api.findings": (Action.VIEW, lambda s: f"/api/v1/findings?site={s.site}", False),
     "api.finding": (Action.VIEW, lambda s: f"/api/v1/findings/{s.finding_id}", True),
     "api.audit": (Action.VIEW_AUDIT, lambda s: "/api/v1/audit", False),
@@ -87,11 +101,11 @@ ROUTES: dict[str, tuple[Action, Callable[[Side], str], bool]] = {
     "accounts.user": (Action.MANAGE_USERS, lambda s: f"/users/{s.user_id}", True),
 }
 # Changes are tested with their own data: waivers (test_waive.py), declarations
-# (test_planning.py), account changes (test_accounts.py).
+# (test_planning.py), account changes (test_accounts.py), scans (test_scan_start.py).
 ELSEWHERE = {
-    "api.waive_finding", "api.declare", "pages.site_declare",
-    "accounts.change_password", "accounts.create_token", "accounts.revoke_own_token",
-    "accounts.disable_user", "accounts.revoke_token",
+    "api.waive_finding", "api.declare", "pages.site_declare", "api.start_scan",
+    "pages.start_scan", "accounts.change_password", "accounts.create_token",
+    "accounts.revoke_own_token", "accounts.disable_user", "accounts.revoke_token",
 }  # fmt: skip
 PUBLIC = {"static", "auth.login", "auth.logout", "auth.language", "api.openapi_document"}
 # Object routes whose answer does not repeat the device's name (a list of config versions).
@@ -109,6 +123,7 @@ def _markers(world: World) -> tuple[str, ...]:
         *OUTSIDE_MARKERS,
         f'/scans/{world.outside.scan_id}"',
         f'"scan_id": {world.outside.scan_id}',
+        f'/playbook-runs/{world.outside.playbook_run_id}"',
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -33,11 +34,23 @@ from netcensus.inventory.enums import (
     Level,
     Outcome,
     Platform,
+    PlaybookStatus,
     ScanStatus,
     Severity,
     ZoneKind,
 )
-from netcensus.inventory.models import Device, Finding, Scan, ScanResult, Site, Zone
+from netcensus.inventory.liveness import runner
+from netcensus.inventory.models import (
+    Device,
+    Finding,
+    PlaybookEvent,
+    PlaybookHostResult,
+    PlaybookRun,
+    Scan,
+    ScanResult,
+    Site,
+    Zone,
+)
 from netcensus.web import accounts
 
 from .conftest import BASE, login, make_app
@@ -50,6 +63,8 @@ SVG = "<svg/onload=alert(2)>"
 HOSTILE = (SCRIPT, IMG, JS_URL, SVG)
 HOSTILE_DEVICE = f"sw{IMG}"
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+# The app, then the ids of: a finished scan, a finding, a playbook run, a running scan.
+Hostile = tuple[Flask, int, int, int, int]
 OWN_SCRIPT = re.compile(r"^/static/(vendor/[a-z]+/[a-z.]+\.js|js/[a-z]+\.js)$")
 
 
@@ -139,7 +154,7 @@ def _observation() -> Observation:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, int, int]]:
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     home = tmp_path_factory.mktemp("xss")
     app, store = make_app(f"sqlite:///{home / 'db.sqlite'}", home, TESTING=True)
     with store.transaction() as db:
@@ -227,13 +242,28 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, i
         accounts.create_user(
             db, "root", role="admin", scope_code=None, password=PASSWORD, actor=SCRIPT
         )
+        run = PlaybookRun(playbook="remediate-telnet", started_by=SCRIPT, limit=IMG,
+                          status=PlaybookStatus.FAILED, extra_vars={"note": SVG})  # fmt: skip
+        db.add(run)
         db.flush()
-        ids = (scan.id, finding.id)
+        db.add(PlaybookHostResult(run_id=run.id, device_id=first.device_id, host="gz-core",
+                                  outcome=Outcome.FAILED, failed=1, error=JS_URL))  # fmt: skip
+        db.add(PlaybookEvent(run_id=run.id, seq=1, event="runner_on_failed", host="gz-core",
+                             task=SVG, failed=True, message=f"{IMG}\n{SCRIPT}"))  # fmt: skip
+        # Driven by a live process (our parent): its page carries the live-progress script.
+        live = Scan(started_at=T0, started_by=SCRIPT, status=ScanStatus.RUNNING,
+                    scope={"site": "4401", "expected": 3},
+                    summary={"runner": runner(os.getppid())})  # fmt: skip
+        db.add(live)
+        db.flush()
+        db.add(ScanResult(scan_id=live.id, device_id=first.device_id, target=SCRIPT,
+                          method="ssh", outcome=Outcome.FAILED, error=SVG))  # fmt: skip
+        ids = (scan.id, finding.id, run.id, live.id)
     yield app, *ids
     store.dispose()
 
 
-def _pages(scan_id: int, finding_id: int) -> list[str]:
+def _pages(scan_id: int, finding_id: int, run_id: int, live_id: int) -> list[str]:
     return [
         "/",
         "/sites",
@@ -249,6 +279,9 @@ def _pages(scan_id: int, finding_id: int) -> list[str]:
         "/topology?site=44",
         "/scans",
         f"/scans/{scan_id}",
+        f"/scans/{live_id}",
+        "/playbook-runs",
+        f"/playbook-runs/{run_id}",
         "/audit",
         "/config?device=gz-core",
         "/config-diff?device=gz-core",
@@ -258,16 +291,13 @@ def _pages(scan_id: int, finding_id: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def root(hostile: tuple[Flask, int, int]) -> FlaskClient:
+def root(hostile: Hostile) -> FlaskClient:
     return login(hostile[0], "root")
 
 
-def test_every_page_renders_hostile_strings_as_text(
-    hostile: tuple[Flask, int, int], root: FlaskClient
-) -> None:
-    _, scan_id, finding_id = hostile
+def test_every_page_renders_hostile_strings_as_text(hostile: Hostile, root: FlaskClient) -> None:
     shown: set[str] = set()
-    for url in _pages(scan_id, finding_id):
+    for url in _pages(*hostile[1:]):
         response = root.get(url, base_url=BASE)
         assert response.status_code == 200, url
         body = response.get_data(as_text=True)
@@ -282,7 +312,7 @@ def test_every_page_renders_hostile_strings_as_text(
 
 
 def test_chart_and_graph_labels_carry_hostile_names_as_data(
-    hostile: tuple[Flask, int, int], root: FlaskClient
+    hostile: Hostile, root: FlaskClient
 ) -> None:
     """Labels reach Chart.js and cytoscape as JSON (drawn on a canvas as text), intact."""
     topology = root.get("/topology?site=44", base_url=BASE).get_data(as_text=True)
@@ -299,9 +329,7 @@ def test_chart_and_graph_labels_carry_hostile_names_as_data(
     assert f"广州{IMG}" in chart["labels"]
 
 
-def test_api_returns_hostile_strings_verbatim_as_json(
-    hostile: tuple[Flask, int, int], tmp_path: Path
-) -> None:
+def test_api_returns_hostile_strings_verbatim_as_json(hostile: Hostile, tmp_path: Path) -> None:
     app = hostile[0]
     with app.extensions["netcensus.store"].transaction() as db:
         from netcensus.inventory.models import User
@@ -314,3 +342,17 @@ def test_api_returns_hostile_strings_verbatim_as_json(
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     assert response.json["identity"]["sys_descr"] == f"Cisco IOS {IMG}"
+
+
+def test_live_scan_page_follows_the_scan_and_progress_is_json(
+    hostile: Hostile, root: FlaskClient
+) -> None:
+    """A running scan's page loads the local progress script; its JSON carries strings as data."""
+    live_id = hostile[4]
+    page = root.get(f"/scans/{live_id}", base_url=BASE).get_data(as_text=True)
+    assert 'id="live"' in page and 'src="/static/js/progress.js"' in page
+    progress = root.get(f"/scans/{live_id}/progress", base_url=BASE)
+    assert progress.headers["Content-Type"].startswith("application/json")
+    body = progress.json
+    assert (body["alive"], body["expected"], body["done"]) == (True, 3, 1)
+    assert [(r["target"], r["error"]) for r in body["results"]] == [(SCRIPT, SVG)]

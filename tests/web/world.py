@@ -20,6 +20,7 @@ from netcensus.inventory.enums import (
     LinkKind,
     Outcome,
     Platform,
+    PlaybookStatus,
     Role,
     ScanStatus,
     Severity,
@@ -32,6 +33,9 @@ from netcensus.inventory.models import (
     Finding,
     Interface,
     Link,
+    PlaybookEvent,
+    PlaybookHostResult,
+    PlaybookRun,
     RuleVerdict,
     Scan,
     ScanResult,
@@ -73,6 +77,7 @@ class Side:
     finding_id: int = 0
     scan_id: int = 0
     user_id: int = 0  # an account limited to this side's prefecture
+    playbook_run_id: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -109,6 +114,8 @@ def _side(session, tag: str, site: Site, township: bool) -> Side:  # type: ignor
         first_seen=T0,
         last_seen=T0,
     )
+    # No credentials on purpose: a scan that a test (the OpenAPI fuzzing) starts skips every
+    # device without sending a packet to these made-up addresses.
     session.add_all([core, edge])
     session.flush()
     core_port = Interface(
@@ -212,14 +219,45 @@ def _side(session, tag: str, site: Site, township: bool) -> Side:  # type: ignor
         )
     )  # fmt: skip
     session.flush()
-    return Side(
-        site=site.code,
-        device=core.name,
-        peer=edge.name,
-        finding_id=finding.id,
-        scan_id=scan.id,
-        extra={"target": target},
+    run = PlaybookRun(
+        playbook="remediate-telnet",
+        started_by="cli:test",
+        started_at=T0,
+        finished_at=T0,
+        status=PlaybookStatus.FAILED,
+        limit=core.name,
+        rc=2,
     )
+    session.add(run)
+    session.flush()
+    session.add(
+        PlaybookHostResult(
+            run_id=run.id,
+            device_id=core.id,
+            host=core.name,
+            outcome=Outcome.FAILED,
+            ok=1,
+            failed=1,
+            error=f"enable refused on {core.name}",
+        )  # fmt: skip
+    )
+    session.add(
+        PlaybookEvent(
+            run_id=run.id,
+            seq=3,
+            at=T0,
+            event="runner_on_failed",
+            host=core.name,
+            task="transport input ssh",
+            failed=True,
+            message=f"{core.name}: % Invalid input",
+        )  # fmt: skip
+    )
+    session.flush()
+    return Side(
+        site=site.code, device=core.name, peer=edge.name, finding_id=finding.id, scan_id=scan.id,
+        playbook_run_id=run.id, extra={"target": target},
+    )  # fmt: skip
 
 
 def build(store: Store) -> World:
