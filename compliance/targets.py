@@ -52,10 +52,10 @@ from netcensus.inventory.schema import (
     SiteCode,
     Spec,
     Text,
-    _bandwidth,
     _level,
     error_message,
     loc_text,
+    parse_bandwidth,
 )
 from netcensus.inventory.yamlio import Document, expand_paths, plain, read_document
 
@@ -75,7 +75,7 @@ def _amount(value: object) -> object:
     # `min: 10M` is a bandwidth; `min: 3` a count. Both end up a number.
     if isinstance(value, bool):
         raise ValueError("expected a number or a bandwidth like 10M")
-    return _bandwidth(value)
+    return parse_bandwidth(value)
 
 
 Key = Annotated[Text, BeforeValidator(_key)]

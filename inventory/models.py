@@ -45,7 +45,7 @@ from .enums import (
     Verdict,
     ZoneKind,
 )
-from .schema import _bandwidth
+from .schema import parse_bandwidth
 
 # Constraint names are explicit so Alembic migrations behave the same on SQLite and PostgreSQL.
 NAMING = {
@@ -394,7 +394,7 @@ def read_declared_value(value: Any) -> tuple[bool, float | None]:
         if text.lower() in _DECLARED_NO:
             return False, None
         try:
-            amount = float(_bandwidth(text))  # type: ignore[arg-type]
+            amount = float(parse_bandwidth(text))  # type: ignore[arg-type]
         except ValueError:
             return True, None
         return amount > 0, amount

@@ -93,7 +93,8 @@ def _prefix(value: str) -> str:
         ) from None
 
 
-def _bandwidth(value: object) -> object:
+def parse_bandwidth(value: object) -> object:
+    """Bits per second from "100M", "1G", "10G" or a number; other values pass through."""
     if isinstance(value, str):
         match = _BANDWIDTH.fullmatch(value.strip())
         if not match:
@@ -134,7 +135,7 @@ EnvName = Annotated[Text, AfterValidator(_env_name)]
 Address = Annotated[Text, AfterValidator(_address)]
 Prefix = Annotated[Text, AfterValidator(_prefix)]
 Port = Annotated[int, Strict(), Field(ge=1, le=65535)]
-Bandwidth = Annotated[int, BeforeValidator(_bandwidth), Strict(), Field(gt=0)]
+Bandwidth = Annotated[int, BeforeValidator(parse_bandwidth), Strict(), Field(gt=0)]
 Day = Annotated[dt.date, BeforeValidator(_date)]
 Json = Any  # plain YAML scalars, lists and mappings; stored as JSON
 # An SSH read timeout in seconds: how long a device may take to answer one command.

@@ -30,7 +30,7 @@ from wtforms.validators import (
 from netcensus.compliance.coverage import amount_kind
 from netcensus.inventory.capabilities import unknown_capability
 from netcensus.inventory.enums import Role
-from netcensus.inventory.schema import _bandwidth
+from netcensus.inventory.schema import parse_bandwidth
 
 from .accounts import USERNAME
 
@@ -130,7 +130,7 @@ class DeclarationForm(FlaskForm):
             raise ValidationError(_l("Expected a whole number, 0 or more."))
         if kind == "bandwidth":
             try:
-                _bandwidth(text)
+                parse_bandwidth(text)
             except ValueError:
                 raise ValidationError(
                     _l("Expected a bandwidth like 100M, 1G or a number.")

@@ -20,7 +20,7 @@ from netcensus.inventory.db import Store
 from netcensus.inventory.enums import Level
 from netcensus.inventory.loader import default_actor
 from netcensus.inventory.models import Target
-from netcensus.inventory.schema import _bandwidth
+from netcensus.inventory.schema import parse_bandwidth
 
 LEVELS = click.Choice([level.value for level in Level])
 MISSING_SHOWN = 10
@@ -46,7 +46,7 @@ def _amount(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return float(_bandwidth(value))  # type: ignore[arg-type]
+        return float(parse_bandwidth(value))  # type: ignore[arg-type]
     except ValueError:
         raise UserError(
             f"--min: expected a number or a bandwidth like 10M; found {value!r}"
