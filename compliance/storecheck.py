@@ -35,6 +35,7 @@ from netcensus.compliance.firewall import firewall_reason
 from netcensus.compliance.packs import DataCheck, RuleSet, StoreCheck
 from netcensus.compliance.parameters import Parameters
 from netcensus.compliance.results import Evidence, RuleResult
+from netcensus.inventory.current import link_is_current
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import DeviceStatus, LinkKind, Outcome, ZoneKind
 from netcensus.inventory.mlps import device_mlps_level
@@ -171,7 +172,7 @@ def _boundary(session: Session, device: Device) -> frozenset[str] | None:
         .join(
             Interface, or_(Link.a_interface_id == Interface.id, Link.b_interface_id == Interface.id)
         )
-        .where(Interface.device_id == device.id)
+        .where(Interface.device_id == device.id, link_is_current())
     ).all()
     if not links:
         return None
