@@ -15,6 +15,7 @@ from netcensus.collectors.observation import (
     ObservedMac,
     ObservedNeighbour,
 )
+from netcensus.inventory import queries
 from netcensus.inventory.current import link_is_current, sighting_is_current
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import LinkEvidence
@@ -164,3 +165,20 @@ def test_declared_link_is_never_aged(store: Store) -> None:
         )
     apply(store, *_whole(a, b, at=LATER))
     assert _link_current(store) == [True]
+
+
+def test_lookups_keep_the_history_and_say_what_is_current(store: Store) -> None:
+    a, b = _pair(store)
+    declare(store, ("acc-1", "4401", "127.0.4.1"))
+    apply(store, *_whole(a, b), _access(fdb=[ObservedMac(PC, "Gi0/3", 10)]))
+    a.neighbours, b.neighbours = [], []
+    apply(store, *_whole(a, b, at=LATER), _access(started_at=LATER, fdb=[]))
+    with store.session() as session:
+        (sighting,) = queries.list_endpoints(session, address=PC).items
+        (link,) = queries.list_links(session, device="sw-a").items
+    assert (sighting.device, sighting.interface, sighting.last_seen, sighting.current) == (
+        "acc-1", "Gi0/3", T0, False,
+    )  # fmt: skip
+    assert (link.far.device if link.far else None, link.last_seen, link.current) == (
+        "sw-b", T0, False,
+    )  # fmt: skip
