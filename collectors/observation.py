@@ -112,6 +112,10 @@ class Observation:
     vlans: list[ObservedVlan] = field(default_factory=list)
     config: str | None = None  # running config, secrets already redacted
     errors: list[CollectionError] = field(default_factory=list)
+    # Parts read to their end (lldp / cdp / fdb / arp ...): an empty table here is a real
+    # "nothing there", so what the device reported before and not now is gone. A part not
+    # listed (not asked, cut short, older poller) proves nothing.
+    collected: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -14,7 +14,10 @@ Observations arrive in any order, so every rule here is order-independent:
   the MAC; uplinks, trunks, busy ports, the MACs and addresses of known devices, static,
   CPU/router entries and multicast/broadcast MACs are never endpoints;
 * text: no NUL reaches the store (PostgreSQL refuses it), whatever sent it;
-* failure: a device that does not answer keeps its last good data and is marked stale.
+* failure: a device that does not answer keeps its last good data and is marked stale;
+* disappearance: nothing is deleted for not being reported; a table read whole stamps its
+  device (``*_confirmed_at``), which makes what it no longer reports history
+  (inventory/current.py). Stamps only move forward, so the order of arrival does not matter.
 """
 
 from __future__ import annotations
@@ -90,6 +93,10 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def _later(stamp: dt.datetime | None, seen: dt.datetime) -> dt.datetime:
+    return max(stamp, seen) if stamp else seen
+
+
 def _set(row: Any, attribute: str, value: Any) -> None:
     """Assign an observed value, cut to its column's length: an agent may send anything,
     and PostgreSQL refuses an over-long string where SQLite would keep it."""
@@ -140,6 +147,7 @@ def reconcile(session: Session, obs: Observation, *, scan_id: int | None = None)
     _complete_links_towards(session, device)
     _reconcile_endpoints(session, device, interfaces, obs, seen)
     _reconcile_vlans(session, device, obs, seen)
+    _confirm_tables(device, obs, seen)
     config_changed = False
     if obs.config:
         _version, config_changed = store_config(session, device, obs.config, seen, scan_id)
@@ -263,8 +271,8 @@ def _update_device(
         if obs.sys_name and not new and device.name != obs.sys_name:
             device.name = _free_name(session, obs.sys_name, obs.address)
     device.first_seen = device.first_seen or seen
-    device.last_seen = max(device.last_seen, seen) if device.last_seen else seen
-    device.last_attempt = max(device.last_attempt, seen) if device.last_attempt else seen
+    device.last_seen = _later(device.last_seen, seen)
+    device.last_attempt = _later(device.last_attempt, seen)
     device.stale = False
 
 
@@ -279,7 +287,7 @@ def _record_failure(
         )
     if device is None:
         return Reconciled(None, None)
-    device.last_attempt = max(device.last_attempt, seen) if device.last_attempt else seen
+    device.last_attempt = _later(device.last_attempt, seen)
     answered_this_scan = scan_id is not None and session.scalar(
         select(ScanResult.id).where(
             ScanResult.scan_id == scan_id,
@@ -290,6 +298,17 @@ def _record_failure(
     if not answered_this_scan:
         device.stale = True
     return Reconciled(device.id, device.name, stale=device.stale)
+
+
+def _confirm_tables(device: Device, obs: Observation, seen: dt.datetime) -> None:
+    """Stamp the tables this collection read whole: a part with any error proves nothing."""
+    whole = set(obs.collected) - {error.part for error in obs.errors}
+    if {"lldp", "cdp"} <= whole:  # a link may be known by either protocol
+        device.neighbours_confirmed_at = _later(device.neighbours_confirmed_at, seen)
+    if "fdb" in whole:
+        device.fdb_confirmed_at = _later(device.fdb_confirmed_at, seen)
+    if "arp" in whole:
+        device.arp_confirmed_at = _later(device.arp_confirmed_at, seen)
 
 
 # --- interfaces ----------------------------------------------------------------------------
@@ -542,7 +561,11 @@ def _reconcile_neighbour(
         if neighbour.remote_capabilities:
             link.remote_capabilities = sorted(set(neighbour.remote_capabilities))
     link.evidence = with_evidence(link.evidence, neighbour.protocol)
-    link.last_seen = max(link.last_seen, seen) if link.last_seen else seen
+    link.last_seen = _later(link.last_seen, seen)
+    if link.a_interface_id == local.id:
+        link.a_reported_at = _later(link.a_reported_at, seen)
+    else:
+        link.b_reported_at = _later(link.b_reported_at, seen)
     session.flush()
     _absorb_one_sided(session, link)
     _settle_kind_and_bandwidth(session, link)
@@ -567,10 +590,20 @@ def _absorb_one_sided(session: Session, link: Link) -> None:
                 and far is not None
                 and (match_port([far], duplicate.remote_port, None) is far)
             ):
-                for protocol in duplicate.evidence:
-                    link.evidence = with_evidence(link.evidence, protocol)
+                _fold_into(duplicate, link)
                 session.delete(duplicate)
     session.flush()
+
+
+def _fold_into(one_sided: Link, link: Link) -> None:
+    """Keep what a one-sided duplicate knew: its protocols, and when its end reported it."""
+    for protocol in one_sided.evidence:
+        link.evidence = with_evidence(link.evidence, protocol)
+    if one_sided.a_reported_at is not None:
+        if link.a_interface_id == one_sided.a_interface_id:
+            link.a_reported_at = _later(link.a_reported_at, one_sided.a_reported_at)
+        else:
+            link.b_reported_at = _later(link.b_reported_at, one_sided.a_reported_at)
 
 
 def _one_sided_from(session: Session, interface_id: int) -> list[Link]:
@@ -629,8 +662,7 @@ def _complete_links_towards(session: Session, device: Device) -> None:
             )
         )
         if existing is not None:
-            for protocol in link.evidence:
-                existing.evidence = with_evidence(existing.evidence, protocol)
+            _fold_into(link, existing)
             session.delete(link)
             continue
         link.b_interface_id = far.id
@@ -812,7 +844,7 @@ def _reconcile_vlans(session: Session, device: Device, obs: Observation, seen: d
             session.add(row)
         if name:
             _set(row, "name", name)
-        row.last_seen = max(row.last_seen, seen) if row.last_seen else seen
+        row.last_seen = _later(row.last_seen, seen)
 
 
 def _infrastructure_macs(session: Session, macs: Sequence[str]) -> set[str]:

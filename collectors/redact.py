@@ -52,6 +52,10 @@ def _marker(rule: SecretRule, match: re.Match[str], value: str) -> str:
     return MARKER
 
 
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
 def _apply(rule: SecretRule, text: str) -> str:
     secret_groups = [name for name in rule.pattern.groupindex if name.startswith("secret")]
 
@@ -65,8 +69,10 @@ def _apply(rule: SecretRule, text: str) -> str:
                 continue
             value = match.group(name)
             if rule.kind is SecretKind.BLOCK:
-                indent = value[: len(value) - len(value.lstrip(" \t"))]
-                replacement = f"{indent}{MARKER}\n"
+                # A marker per line: the lines after the block keep their numbers.
+                replacement = "".join(
+                    f"{_indent(body)}{MARKER}\n" for body in value.removesuffix("\n").split("\n")
+                )
             else:
                 replacement = _marker(rule, match, value)
             pieces += [line[cursor : start - base], replacement]

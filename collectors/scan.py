@@ -852,32 +852,3 @@ def discovery_targets(
             )  # fmt: skip
         )
     return found
-
-
-def with_errors(store: Store, scan_id: int) -> list[dict[str, Any]]:
-    """The scan's (device, method) pairs collected with part errors, and those errors."""
-    with store.session() as session:
-        rows = session.scalars(
-            select(ScanResult)
-            .where(ScanResult.scan_id == scan_id, ScanResult.outcome == Outcome.OK)
-            .order_by(ScanResult.target, ScanResult.method)
-        )
-        return [
-            {"device": r.target, "method": r.method, "part_errors": r.part_errors}
-            for r in rows
-            if r.part_errors
-        ]
-
-
-def failures(store: Store, scan_id: int) -> list[dict[str, Any]]:
-    """The scan's failed (device, method) pairs with their reason, for the summary table."""
-    with store.session() as session:
-        rows = session.scalars(
-            select(ScanResult)
-            .where(ScanResult.scan_id == scan_id, ScanResult.outcome == Outcome.FAILED)
-            .order_by(ScanResult.target, ScanResult.method)
-        )
-        return [
-            {"device": r.target, "method": r.method, "code": r.error_code, "error": r.error}
-            for r in rows
-        ]

@@ -536,6 +536,7 @@ class SnmpCollector:
         obs.vendor = identity.vendor or obs.vendor
         obs.platform = identity.platform.value
         obs.errors = dec.finish()
+        obs.collected = sorted({c.part for c in walk.columns} - set(walk.unfinished_parts()))
 
     async def collect_many(
         self, targets: Iterable[SnmpTarget], concurrency: int = 32

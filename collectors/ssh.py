@@ -423,10 +423,16 @@ def _run(session: _Session, command: str, timeout_s: float) -> str:
 
 
 def strip_noise(platform: PlatformSpec, text: str) -> str:
-    """Drop lines that change without a configuration change (timestamps, byte counts)."""
-    if platform.noise_pattern is None:
+    """Blank the lines that change without a configuration change (timestamps, byte counts).
+
+    Blanked, not dropped: every other line keeps its number, so a finding's line N is line N
+    of the stored copy and of the device's own config. Lines end at "\n" only, as the
+    compliance engine counts them (``str.splitlines`` also breaks at form feeds).
+    """
+    noise = platform.noise_pattern
+    if noise is None:
         return text
-    return "\n".join(line for line in text.splitlines() if not platform.noise_pattern.match(line))
+    return "\n".join("" if noise.match(line) else line for line in text.split("\n"))
 
 
 def _collect(target: SshTarget, platform: PlatformSpec, observation: Observation) -> None:

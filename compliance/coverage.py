@@ -67,6 +67,7 @@ from sqlalchemy.orm import Session, aliased
 
 from netcensus.errors import UserError
 from netcensus.inventory.capabilities import known_capabilities, unknown_capability
+from netcensus.inventory.current import link_is_current
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import (
     Capability,
@@ -365,7 +366,7 @@ def _internet_evidence(clock: _Clock | None) -> list[Select[Any]]:
             .select_from(Link)
             .join(Interface, Interface.id == end)
             .join(Device, Device.id == Interface.device_id)
-            .where(Link.kind == LinkKind.INTERNET, _seen(Link.last_seen, clock))
+            .where(Link.kind == LinkKind.INTERNET, _seen(Link.last_seen, clock), link_is_current())
         )
     zone_devices = (
         select(*_evidence_columns(Device.site_id, null(), Device.id, Device.last_seen))
@@ -400,7 +401,11 @@ def _parent_link_evidence(clock: _Clock | None, zone_kind: ZoneKind | None) -> l
             .join(there_if, there_if.id == there_end)
             .join(there_dev, there_dev.id == there_if.device_id)
             .join(there_site, there_site.id == there_dev.site_id)
-            .where(there_site.code == here_site.parent_code, _seen(Link.last_seen, clock))
+            .where(
+                there_site.code == here_site.parent_code,
+                _seen(Link.last_seen, clock),
+                link_is_current(),  # a pulled uplink is no uplink, however recent
+            )
         )
         if zone_kind is not None:
             here_zone, there_zone = aliased(Zone), aliased(Zone)

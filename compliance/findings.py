@@ -22,12 +22,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from netcensus.errors import UserError
-from netcensus.inventory.enums import FindingState, Severity, Verdict
+from netcensus.inventory.enums import FindingState, Verdict
 from netcensus.inventory.hierarchy import under
 from netcensus.inventory.mlps import device_mlps_level
 from netcensus.inventory.models import AuditEvent, Device, Finding, Site, Waiver
 
-from .packs import canonical_rule_id
 from .results import RuleResult
 
 # Only these verdicts become findings (catalog G1): a pass or "not applicable" is no problem.
@@ -58,20 +57,6 @@ class SyncSummary:
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
-
-
-@dataclass
-class FindingFilter:
-    """The filters of ``findings list`` and the export."""
-
-    states: Sequence[FindingState] = ()
-    severity: Severity | None = None
-    rule_id: str | None = None
-    site_code: str | None = None
-    zone: str | None = None
-    level: int | None = None
-    include_not_evaluable: bool = False
-    limit: int | None = None
 
 
 def _audit(
@@ -284,67 +269,6 @@ def waive(
     )  # fmt: skip
     session.flush()
     return waiver
-
-
-def query_findings(flt: FindingFilter) -> Select[tuple[Finding]]:
-    # What finding_to_dict reads, loaded with the findings (not one query per row).
-    query = (
-        select(Finding)
-        .options(
-            selectinload(Finding.waivers),
-            selectinload(Finding.device),
-            selectinload(Finding.site),
-        )
-        .order_by(Finding.id)
-    )
-    if flt.states:
-        query = query.where(Finding.state.in_(list(flt.states)))
-    if flt.severity is not None:
-        query = query.where(Finding.severity == flt.severity)
-    if flt.rule_id:
-        query = query.where(Finding.rule_id == canonical_rule_id(flt.rule_id))
-    if flt.site_code:
-        query = query.where(Finding.site_id.in_(select(Site.id).where(under(flt.site_code))))
-    if flt.zone:
-        query = query.where(Finding.zone_kind == flt.zone)
-    if flt.level is not None:
-        query = query.where(Finding.mlps_level == flt.level)
-    if not flt.include_not_evaluable:
-        query = query.where(Finding.verdict == Verdict.FAIL.value)
-    if flt.limit:
-        query = query.limit(flt.limit)
-    return query
-
-
-def _iso(value: dt.datetime | dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def finding_to_dict(finding: Finding, *, today: dt.date | None = None) -> dict[str, Any]:
-    """A finding as plain data: what the CLI prints, the export writes and the API serves."""
-    waiver = active_waiver(finding, today) if today is not None else None
-    return {
-        "id": finding.id,
-        "rule": finding.rule_id,
-        "pack": finding.pack,
-        "severity": finding.severity.value,
-        "state": finding.state.value,
-        "verdict": finding.verdict,
-        "subject_kind": finding.subject_kind,
-        "subject": finding.subject_key,
-        "device": finding.device.name if finding.device else None,
-        "site": finding.site.code if finding.site else None,
-        "zone": finding.zone_kind,
-        "mlps_level": finding.mlps_level,
-        "message": finding.message,
-        "first_seen": _iso(finding.first_seen),
-        "last_seen": _iso(finding.last_seen),
-        "resolved_at": _iso(finding.resolved_at),
-        "waiver": None
-        if waiver is None
-        else {"by": waiver.created_by, "reason": waiver.reason, "until": _iso(waiver.until)},
-        "evidence": list(finding.evidence or []),
-    }
 
 
 EXPORT_COLUMNS = (

@@ -19,8 +19,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from netcensus.compliance.check import load_rules
-from netcensus.compliance.verdicts import VerdictRow, verdict_rows
 from netcensus.inventory.enums import Verdict
+from netcensus.inventory.queries import VerdictRow, list_verdicts
 
 FORMATS = ("csv", "json", "html")
 CSV_COLUMNS = (
@@ -43,7 +43,7 @@ def verdict_report(
     """The verdict matrix of ``site_code``'s subtree (every site without) in ``fmt`` (one
     of FORMATS), and how many verdicts it holds: `netcensus report compliance` and the
     web's download."""
-    rows = verdict_rows(session, site_code)
+    rows = list_verdicts(session, site=site_code)
     titles = {loaded.rule.id: loaded.rule.title for loaded in load_rules(None)}
     scope = site_code or "all sites"
     if fmt == "csv":

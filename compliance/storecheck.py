@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zlib
 from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, or_, select
@@ -35,10 +34,12 @@ from netcensus.compliance.firewall import firewall_reason
 from netcensus.compliance.packs import DataCheck, RuleSet, StoreCheck
 from netcensus.compliance.parameters import Parameters
 from netcensus.compliance.results import Evidence, RuleResult
+from netcensus.inventory.current import link_is_current
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import DeviceStatus, LinkKind, Outcome, ZoneKind
 from netcensus.inventory.mlps import device_mlps_level
 from netcensus.inventory.models import ConfigVersion, Device, Interface, Link, ScanResult
+from netcensus.inventory.queries.configs import version_text
 from netcensus.inventory.vendors import identify
 
 
@@ -171,7 +172,7 @@ def _boundary(session: Session, device: Device) -> frozenset[str] | None:
         .join(
             Interface, or_(Link.a_interface_id == Interface.id, Link.b_interface_id == Interface.id)
         )
-        .where(Interface.device_id == device.id)
+        .where(Interface.device_id == device.id, link_is_current())
     ).all()
     if not links:
         return None
@@ -263,9 +264,9 @@ def _check_device(
             )
             for r in config_rules
         ]
-    text = zlib.decompress(newest.blob.compressed).decode("utf-8", errors="replace")
+    # The text /config and `configs show` print: evidence line N is its line N.
     results += check_device_config(
-        text,
+        version_text(newest),
         device.platform,
         ruleset,
         level=level,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, cast, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from netcensus.inventory.current import link_is_current, sighting_is_current
 from netcensus.inventory.enums import (
     DeviceRole,
     DeviceStatus,
@@ -143,13 +144,15 @@ def host_sighting_filters() -> list[ColumnElement[bool]]:
     """Where a MAC sighting says "this host is plugged in here" (catalog NET-ISO-04 exclusions).
 
     Trunk ports, device MACs, virtual-router and multicast MACs are dropped here in SQL; ports
-    with an LLDP/CDP neighbour that forwards are dropped afterwards, from the links.
+    with an LLDP/CDP neighbour that forwards are dropped afterwards, from the links. A sighting
+    its switch no longer reports (the PC was unplugged) is history, not a place.
     """
     mac = Endpoint.mac
     own, device, owner = aliased(Interface), aliased(Device), aliased(Device)
     # A known server's own MAC stays in: a server on both sides is a dual-homed host too.
     network = [role.value for role in DeviceRole if role.is_network_device]
     return [
+        sighting_is_current(),
         or_(Interface.mode.is_(None), Interface.mode != "trunk"),
         not_(or_(*(mac.like(f"{prefix}%") for prefix in _VIRTUAL_MAC_PREFIXES))),
         func.substr(mac, 2, 1).not_in(_MULTICAST_SECOND_DIGIT),
@@ -231,6 +234,7 @@ class Topology:
             )
             .join(a, Link.a_interface_id == a.id)
             .outerjoin(b, Link.b_interface_id == b.id)
+            .where(link_is_current())  # a cable its ends no longer report is history
             .order_by(Link.id)
         )  # fmt: skip
         for row in rows:

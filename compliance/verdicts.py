@@ -15,17 +15,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete, insert, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from netcensus.compliance.findings import CheckScope
 from netcensus.compliance.isolation import TopologyRule
 from netcensus.compliance.results import RuleResult
-from netcensus.inventory.enums import Outcome, Severity, Verdict
+from netcensus.inventory.enums import Outcome, Verdict
 from netcensus.inventory.hierarchy import under
-from netcensus.inventory.models import Device, Interface, Link, RuleVerdict, ScanResult, Site
+from netcensus.inventory.models import Interface, Link, RuleVerdict, ScanResult, Site
 
 
 @dataclass(frozen=True)
@@ -146,67 +145,3 @@ def store_verdicts(
     for start in range(0, len(rows), 5000):
         session.execute(insert(RuleVerdict), rows[start : start + 5000])
     return len(rows)
-
-
-@dataclass(frozen=True)
-class VerdictRow:
-    """One cell of the matrix, as reports show it."""
-
-    site_code: str | None
-    site_name: str | None
-    subject: str  # the device name, or the subject key of a link/endpoint
-    device: str | None
-    rule_id: str
-    pack: str
-    severity: Severity
-    mlps_level: int | None
-    verdict: Verdict
-    message: str
-    evidence: list[dict[str, Any]]
-    checked_at: dt.datetime
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "site_code": self.site_code,
-            "site": self.site_name,
-            "subject": self.subject,
-            "device": self.device,
-            "rule": self.rule_id,
-            "pack": self.pack,
-            "severity": self.severity.value,
-            "mlps_level": self.mlps_level,
-            "verdict": self.verdict.value,
-            "message": self.message,
-            "evidence": self.evidence,
-            "checked_at": self.checked_at.isoformat(timespec="seconds"),
-        }
-
-
-def verdict_rows(session: Session, site_code: str | None = None) -> list[VerdictRow]:
-    """The stored verdicts under ``site_code`` (all without), by site, subject and rule."""
-    query = (
-        select(RuleVerdict)
-        .options(joinedload(RuleVerdict.device), joinedload(RuleVerdict.site))
-        .outerjoin(Site, RuleVerdict.site_id == Site.id)
-        .outerjoin(Device, RuleVerdict.device_id == Device.id)
-        .order_by(Site.code, Device.name, RuleVerdict.subject_key, RuleVerdict.rule_id)
-    )
-    if site_code:
-        query = query.where(Site.id.in_(select(Site.id).where(under(site_code))))
-    return [
-        VerdictRow(
-            site_code=v.site.code if v.site else None,
-            site_name=v.site.name if v.site else None,
-            subject=v.device.name if v.device else v.subject_key,
-            device=v.device.name if v.device else None,
-            rule_id=v.rule_id,
-            pack=v.pack,
-            severity=v.severity,
-            mlps_level=v.mlps_level,
-            verdict=v.verdict,
-            message=v.message,
-            evidence=list(v.evidence),
-            checked_at=v.checked_at,
-        )
-        for v in session.scalars(query)
-    ]

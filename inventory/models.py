@@ -206,6 +206,12 @@ class Device(Base):
     last_seen: Mapped[dt.datetime | None]
     last_attempt: Mapped[dt.datetime | None]
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When a collection last read the device's whole table of that kind without an error:
+    # a sighting or link it reported before and no longer reports is then gone (history
+    # stays, see inventory/current.py). A failed collection moves none of them.
+    neighbours_confirmed_at: Mapped[dt.datetime | None]  # LLDP and CDP both
+    fdb_confirmed_at: Mapped[dt.datetime | None]
+    arp_confirmed_at: Mapped[dt.datetime | None]
 
     site: Mapped[Site | None] = relationship(back_populates="devices")
     zone: Mapped[Zone | None] = relationship()
@@ -269,6 +275,10 @@ class Link(Base):
     evidence: Mapped[list[Any]] = mapped_column(default=list)  # LinkEvidence values
     first_seen: Mapped[dt.datetime | None]
     last_seen: Mapped[dt.datetime | None]
+    # When each end last reported the link itself (its LLDP/CDP table): an end that never
+    # reports it (LLDP transmit-only) neither keeps it nor removes it.
+    a_reported_at: Mapped[dt.datetime | None]
+    b_reported_at: Mapped[dt.datetime | None]
 
     a_interface: Mapped[Interface] = relationship(foreign_keys=[a_interface_id])
     b_interface: Mapped[Interface | None] = relationship(foreign_keys=[b_interface_id])

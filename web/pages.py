@@ -235,7 +235,8 @@ class DiffRow:
 
 def side_by_side(old: str, new: str) -> list[DiffRow]:
     """Rows of a two-column diff: changed lines face each other, unchanged runs are kept."""
-    a, b = old.splitlines(), new.splitlines()
+    # Lines end at "\n" only, as finding evidence numbers them (not at form feeds).
+    a, b = (text.removesuffix("\n").split("\n") for text in (old, new))
     rows: list[DiffRow] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         for k in range(max(i2 - i1, j2 - j1)):

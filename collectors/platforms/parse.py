@@ -302,6 +302,9 @@ def absorb(
         observation.errors.append(
             CollectionError(command.part.value, "malformed", f"{command.command!r}: {exc}")
         )
+        return
+    if command.part.value not in observation.collected:
+        observation.collected.append(command.part.value)
 
 
 def apply(observation: Observation, command: CommandSpec, parsed: Any) -> None:

@@ -101,3 +101,8 @@ __all__ += [
     "PlaybookEventRow", "PlaybookHostRow", "PlaybookRunDetail", "PlaybookRunRow",
     "ScanProgress", "get_playbook_run", "list_playbook_runs", "scan_progress",
 ]  # fmt: skip
+
+# -- Added by the fidelity branch: the verdict matrix (verdicts.py) -------------------------
+from .verdicts import VerdictRow, list_verdicts  # noqa: E402
+
+__all__ += ["VerdictRow", "list_verdicts"]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from netcensus.errors import UserError
 
+from ..current import sighting_is_current
 from ..enums import ZoneKind
 from ..hierarchy import under
 from ..macs import normalise_mac
@@ -33,6 +34,7 @@ class EndpointRow(Row):
     site_code: str | None
     first_seen: dt.datetime
     last_seen: dt.datetime
+    current: bool  # False: its switch no longer reports it there (history)
 
 
 def parse_address(value: str) -> tuple[str, str]:
@@ -75,6 +77,7 @@ def list_endpoints(
             func.coalesce(own_zone.name, device_zone.name),
             func.coalesce(own_zone.kind, device_zone.kind),
             Site.code,
+            sighting_is_current(),
         )
         .join(Device, Endpoint.device_id == Device.id)
         .outerjoin(Site, Device.site_id == Site.id)
@@ -102,7 +105,7 @@ def list_endpoints(
 
 
 def _endpoint_row(row: Any) -> EndpointRow:
-    endpoint, device, interface, zone, zone_kind, site_code = row
+    endpoint, device, interface, zone, zone_kind, site_code, current = row
     return EndpointRow(
         id=endpoint.id,
         mac=endpoint.mac,
@@ -115,4 +118,5 @@ def _endpoint_row(row: Any) -> EndpointRow:
         site_code=site_code,
         first_seen=endpoint.first_seen,
         last_seen=endpoint.last_seen,
+        current=bool(current),
     )

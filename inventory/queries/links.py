@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from ..current import link_is_current
 from ..enums import LinkKind, ZoneKind
 from ..models import Device, Interface, Link, Site, Zone
 from .common import DEFAULT_PER_PAGE, Page, Row, code_under, paginate, require_site, where_all
@@ -44,6 +45,7 @@ class LinkRow(Row):
     cross_zone: bool  # both ends known and in zones of different kinds
     first_seen: dt.datetime | None
     last_seen: dt.datetime | None
+    current: bool  # False: its ends no longer report it (history, see inventory/current.py)
 
 
 class Topology(Row):
@@ -87,6 +89,7 @@ def list_links(
             Link,
             *_end_columns(ia, da, sa, za_own, za_dev),
             *_end_columns(ib, db, sb, zb_own, zb_dev),
+            link_is_current(),
         )  # fmt: skip
         .join(ia, Link.a_interface_id == ia.id)
         .join(da, ia.device_id == da.id)
@@ -153,6 +156,7 @@ def list_links(
                 ),
                 first_seen=link.first_seen,
                 last_seen=link.last_seen,
+                current=bool(row[11]),
             )
         )
     return Page[LinkRow](items=items, total=total, page=page, per_page=per_page)

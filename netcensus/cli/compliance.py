@@ -13,7 +13,7 @@ from netcensus.cli.common import console, emit, emit_json, json_option, jsonable
 from netcensus.compliance import check as compliance_check
 from netcensus.compliance import report
 from netcensus.compliance.configcheck import read_config_file
-from netcensus.compliance.findings import FindingFilter, expire_waivers, export_findings
+from netcensus.compliance.findings import expire_waivers, export_findings
 from netcensus.compliance.findings import (
     waive as waive_finding,
 )
@@ -188,7 +188,8 @@ def _filters(func):  # type: ignore[no-untyped-def]
     return func
 
 
-def _filter(
+def _rows(
+    session: Session,
     states: tuple[str, ...],
     severity: str | None,
     rule_id: str | None,
@@ -196,28 +197,17 @@ def _filter(
     zone: str | None,
     level: int | None,
     include_not_evaluable: bool,
-) -> FindingFilter:
-    return FindingFilter(
-        states=[FindingState(s) for s in states] or [FindingState.OPEN, FindingState.WAIVED],
-        severity=Severity(severity) if severity else None,
-        rule_id=rule_id,
-        site_code=site_code,
-        zone=zone,
-        level=level,
-        include_not_evaluable=include_not_evaluable,
-    )
-
-
-def _rows(session: Session, flt: FindingFilter) -> list[dict[str, object]]:
+) -> list[dict[str, object]]:
+    """The findings that the options of ``findings list`` and ``findings export`` select."""
     found = queries.list_findings(
         session,
-        states=flt.states,
-        severity=flt.severity,
-        rule=canonical_rule_id(flt.rule_id) if flt.rule_id else None,
-        site=flt.site_code,
-        zone=flt.zone,
-        mlps_level=flt.level,
-        include_not_evaluable=flt.include_not_evaluable,
+        states=[FindingState(s) for s in states] or [FindingState.OPEN, FindingState.WAIVED],
+        severity=Severity(severity) if severity else None,
+        rule=canonical_rule_id(rule_id) if rule_id else None,
+        site=site_code,
+        zone=zone,
+        mlps_level=level,
+        include_not_evaluable=include_not_evaluable,
         today=_now().date(),
         per_page=None,
     )
@@ -232,7 +222,7 @@ def list_findings(as_json: bool, store: Store, **filters: object) -> None:
     """List findings (failures; --include-not-evaluable adds rules that lacked data)."""
     _refresh_waivers(store)
     with store.session() as session:
-        rows = _rows(session, _filter(**filters))  # type: ignore[arg-type]
+        rows = _rows(session, **filters)  # type: ignore[arg-type]
     if as_json:
         emit_json(rows)
         return
@@ -282,7 +272,7 @@ def export(fmt: str, out: Path, store: Store, **filters: object) -> None:
         raise UserError(f"cannot write {out}: folder {out.parent} does not exist")
     _refresh_waivers(store)
     with store.session() as session:
-        rows = _rows(session, _filter(**filters))  # type: ignore[arg-type]
+        rows = _rows(session, **filters)  # type: ignore[arg-type]
     export_findings(rows, fmt, out)
     console.print(f"wrote {len(rows)} finding(s) to {out}")
 

@@ -253,12 +253,14 @@ def find_endpoint(address: str, as_json: bool, store: Store) -> None:
             "port": e.interface if e.interface is not None else "(ARP only)", "vlan": e.vlan,
             "zone": f"{e.zone} ({e.zone_kind.value})" if e.zone and e.zone_kind else None,
             "site": e.site_code, "first_seen": _when(e.first_seen),
-            "last_seen": _when(e.last_seen),
+            "last_seen": _when(e.last_seen), "current": e.current,
         }
         for e in found
     ]  # fmt: skip
     if not rows and not as_json:
         console.print(f"{kind.upper()} {value} has not been seen in any forwarding or ARP table")
         return
-    columns = ["mac", "ip", "switch", "port", "vlan", "zone", "site", "first_seen", "last_seen"]
+    columns = [
+        "mac", "ip", "switch", "port", "vlan", "zone", "site", "first_seen", "last_seen", "current",
+    ]  # fmt: skip
     emit(rows, columns, as_json=as_json, title=value)

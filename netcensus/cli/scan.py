@@ -32,6 +32,7 @@ from netcensus.cli.common import (
     emit_json,
     err_console,
     json_option,
+    jsonable,
     open_store,
     with_store,
 )
@@ -39,6 +40,7 @@ from netcensus.collectors import scan as scans
 from netcensus.collectors import transfer
 from netcensus.compliance import coverage
 from netcensus.errors import UserError
+from netcensus.inventory import queries
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import Outcome
 
@@ -153,13 +155,25 @@ def _print_summary(
         for column in ("device", "method", "reason", "detail"):
             reasons.add_column(column)
         for row in failed:
-            reasons.add_row(row["device"], row["method"], row["code"] or "", row["error"] or "")
+            cells = (row["device"], row["method"], row["code"] or "", row["error"] or "")
+            reasons.add_row(*(Text(v) for v in cells))  # device-supplied: never markup
         console.print(reasons)
 
 
 def _report(store: Store, scan_id: int, summary: dict[str, Any], as_json: bool, title: str) -> None:
-    failed = scans.failures(store, scan_id)
-    partial = scans.with_errors(store, scan_id)
+    with store.session() as session:
+        failed_results = queries.get_scan(session, scan_id, outcome=Outcome.FAILED, per_page=None)
+        partial_results = queries.get_scan(
+            session, scan_id, outcome=Outcome.OK, with_errors=True, per_page=None
+        )
+    failed = [
+        {"device": r.target, "method": r.method, "code": r.error_code, "error": r.error}
+        for r in failed_results.results.items
+    ]
+    partial = [
+        {"device": r.target, "method": r.method, "part_errors": jsonable(r.part_errors)}
+        for r in partial_results.results.items
+    ]
     if as_json:
         emit_json({"scan": scan_id, "summary": summary, "failed": failed, "with_errors": partial})
     else:

@@ -162,4 +162,5 @@ def test_unsupported_and_noise() -> None:
         "Building configuration...\n\nCurrent configuration : 1234 bytes\n"
         "! Last configuration change at 10:00\nhostname r1\nntp clock-period 17179\nend"
     )
-    assert strip_noise(ios, config) == "\nhostname r1\nend"
+    # Blanked, not dropped: "hostname r1" stays line 5.
+    assert strip_noise(ios, config) == "\n\n\n\nhostname r1\n\nend"

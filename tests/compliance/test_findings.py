@@ -10,18 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from netcensus.compliance.findings import (
-    CheckScope,
-    FindingFilter,
-    export_findings,
-    finding_to_dict,
-    query_findings,
-    sync_findings,
-    waive,
-)
+from netcensus.compliance.findings import CheckScope, export_findings, sync_findings, waive
 from netcensus.compliance.packs import canonical_rule_id
 from netcensus.compliance.results import Evidence, RuleResult
 from netcensus.errors import UserError
+from netcensus.inventory import queries
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import FindingState, Level, Severity, Verdict, ZoneKind
 from netcensus.inventory.models import AuditEvent, Device, Finding, Site, Zone
@@ -205,27 +198,31 @@ def test_not_evaluable_is_kept_but_hidden_by_default(store: Store, devices: dict
         # The same subject judged twice: the fail wins over "not evaluable".
         fail("NET-ISO-04", devices["4401"], "a", verdict=Verdict.NOT_EVALUABLE),
     ], DAY1)  # fmt: skip
-    with store.session() as s:
-        default = [f.subject_key for f in s.scalars(query_findings(FindingFilter()))]
-        every = s.scalars(query_findings(FindingFilter(include_not_evaluable=True))).all()
-        by_short_rule = s.scalars(
-            query_findings(FindingFilter(rule_id="bak-02", include_not_evaluable=True))
-        ).all()
-        by_site = s.scalars(query_findings(FindingFilter(site_code="440103"))).all()
-        level3 = s.scalars(query_findings(FindingFilter(level=3))).all()
+
+    def subjects(**filters: object) -> list[tuple[str, str, str]]:
+        with store.session() as s:
+            found = queries.list_findings(s, per_page=None, **filters)  # type: ignore[arg-type]
+        return [(f.rule, f.subject, f.verdict) for f in found.items]
+
+    default = [subject for _, subject, _ in subjects()]
+    every = subjects(include_not_evaluable=True)
+    by_short_rule = subjects(rule=canonical_rule_id("bak-02"), include_not_evaluable=True)
+    by_site = subjects(site="440103")
+    level3 = subjects(mlps_level=3)
     assert default == ["a"]
-    assert {(f.subject_key, f.verdict) for f in every} == {("a", "fail"), ("b", "not-evaluable")}
-    assert [f.rule_id for f in by_short_rule] == ["NET-BAK-02"]
+    assert {(subject, verdict) for _, subject, verdict in every} == {
+        ("a", "fail"),
+        ("b", "not-evaluable"),
+    }
+    assert [rule for rule, _, _ in by_short_rule] == ["NET-BAK-02"]
     assert by_site == [] and len(level3) == 1
 
 
 def test_export_csv_and_json(store: Store, devices: dict[str, int], tmp_path: Path) -> None:
     sync(store, [fail("NET-ISO-04", devices["4401"], "mac:10:00:00:00:00:01")], DAY1)
     with store.session() as s:
-        rows = [
-            finding_to_dict(f, today=DAY1.date())
-            for f in s.scalars(query_findings(FindingFilter()))
-        ]
+        found = queries.list_findings(s, today=DAY1.date(), per_page=None)
+    rows = [row.model_dump(mode="json") for row in found.items]
     export_findings(rows, "json", tmp_path / "f.json")
     export_findings(rows, "csv", tmp_path / "f.csv")
     (item,) = json.loads((tmp_path / "f.json").read_text())

@@ -89,6 +89,14 @@ def test_side_by_side_pairs_changed_lines_and_keeps_the_rest() -> None:
     ]
 
 
+def test_side_by_side_numbers_lines_as_evidence_does() -> None:
+    """A form feed in a description is not a line break: line 3 stays line 3."""
+    rows = side_by_side(
+        "description a\x0cb\nx\nhostname r1\n", "description a\x0cb\ny\nhostname r1\n"
+    )
+    assert [(r.old_no, r.old) for r in rows][-1] == (3, "hostname r1")
+
+
 def test_config_diff_page_shows_both_versions_side_by_side(
     web: tuple[Flask, Store, World], client_of: Callable[[str | None], FlaskClient]
 ) -> None:
