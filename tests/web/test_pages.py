@@ -173,3 +173,17 @@ def test_findings_export_carries_the_evidence_of_the_users_subtree(
     assert [f["evidence"] for f in exported] == [
         [{"device": world.inside.device, "line": "transport input ssh telnet"}]
     ]
+
+
+def test_an_endpoint_no_longer_reported_is_shown_as_history(
+    web: tuple[Flask, Store, World], client_of: Callable[[str | None], FlaskClient]
+) -> None:
+    _, _, world = web
+    client = client_of("admin-all")
+    for url in (f"/endpoints?device={world.inside.device}", f"/devices/{world.inside.device}"):
+        body = client.get(url, base_url=BASE).get_data(as_text=True)
+        rows = re.findall(r"<tr( class=\"[^\"]*\")?><td>(aa:bb:cc:00:[0-9a-f:]+)</td>", body)
+        classes = {mac: cls for cls, mac in rows}
+        unplugged = next(mac for mac in classes if mac.startswith("aa:bb:cc:00:99"))
+        plugged = next(mac for mac in classes if not mac.startswith("aa:bb:cc:00:99"))
+        assert "history" in classes[unplugged] and "history" not in classes[plugged]

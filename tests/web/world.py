@@ -151,6 +151,18 @@ def _side(session, tag: str, site: Site, township: bool) -> Side:  # type: ignor
             last_seen=T0,
         )
     )
+    # A PC unplugged before the last complete FDB read: kept as history, no longer current.
+    core.fdb_confirmed_at = T0
+    session.add(
+        Endpoint(
+            mac=f"aa:bb:cc:00:99:{len(tag):02x}",
+            device=core,
+            interface=access,
+            vlan=10,
+            first_seen=T0 - dt.timedelta(days=9),
+            last_seen=T0 - dt.timedelta(days=2),
+        )
+    )
     store_config(session, core, CONFIG_V1.format(name=core.name), T0)
     store_config(session, core, CONFIG_V2.format(name=core.name), T0 + dt.timedelta(days=30))
     finding = Finding(
