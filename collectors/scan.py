@@ -22,10 +22,10 @@ import queue
 import signal
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import wait
 from typing import Any
 
 from sqlalchemy import select, update
@@ -384,10 +384,10 @@ def collect(
     # no second interpreter has to import the collectors.
     context = multiprocessing.get_context("fork")
     results: Any = context.Queue()
+    # Not daemonic: the SSH collector starts worker processes of its own from this one.
     child = context.Process(
-        target=_collect_apart, args=(work, concurrency, results, os.getpid()),
-        name="netcensus-collectors", daemon=True,
-    )  # fmt: skip
+        target=_collect_apart, args=(work, concurrency, results), name="netcensus-collectors"
+    )
     child.start()
     pending = {(t.name, method) for method, batch in work.items() for t in batch}
     running = len(work)
@@ -431,19 +431,18 @@ def _lost(
                 )
 
 
-def _collect_apart(
-    work: Mapping[str, list[Any]], concurrency: int, results: Any, parent: int
-) -> None:
+def _collect_apart(work: Mapping[str, list[Any]], concurrency: int, results: Any) -> None:
     """The child process: both collectors at once, each result sent to the parent."""
     # Ctrl-C reaches the whole process group: it is the parent's to handle (it ends us).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # orphaned by a kill -9: stop, do not poll devices for nobody
 
-    def orphaned() -> None:  # the parent was killed (kill -9): stop polling devices for nobody
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(1)
+        def exit_with_parent() -> None:
+            wait([parent.sentinel])
+            os._exit(1)
 
-    threading.Thread(target=orphaned, daemon=True, name="orphaned").start()
+        threading.Thread(target=exit_with_parent, daemon=True, name="watch-parent").start()
     runners = {"snmp": _run_snmp, "ssh": _run_ssh}
     producers = [_thread(runners[m], batch, concurrency, results) for m, batch in work.items()]
     for producer in producers:
