@@ -1,9 +1,9 @@
 """Scan orchestration: which devices, with which credentials, both collectors at once.
 
 A scan picks the declared active devices of a scope (a site subtree and/or a zone),
-resolves their credential references to environment variables, runs SNMP (asyncio) and
-SSH (threads) concurrently in a collector process, and reconciles each observation as
-it arrives, in one transaction per device together with its ScanResult. So a scan
+resolves their credential references to environment variables, runs SNMP (asyncio, in
+a thread of its own) and SSH (threads) concurrently, and reconciles each observation
+as it arrives, in one transaction per device together with its ScanResult. So a scan
 killed at any moment keeps every device already reconciled, and `resume` knows exactly
 which (device, method) pairs are done.
 
@@ -16,16 +16,13 @@ import asyncio
 import datetime as dt
 import getpass
 import ipaddress
-import multiprocessing
 import os
 import queue
-import signal
 import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from multiprocessing.connection import wait
 from typing import Any
 
 from sqlalchemy import select, update
@@ -334,6 +331,9 @@ def _failed(target: ScanTarget, method: str, code: str, message: str) -> Observa
     )
 
 
+_DONE = object()
+
+
 def collect(
     targets: Sequence[ScanTarget],
     methods: Iterable[str],
@@ -348,11 +348,6 @@ def collect(
     Devices that cannot be attempted (no address, no credential, a missing environment
     variable) are yielded first without touching the network. ``skip`` holds the
     (device name, method) pairs already done (resume).
-
-    The collectors run in a child process of their own. In this one they shared the GIL
-    with whoever consumes the results (a scan reconciling into the store): each UDP
-    answer then waited for a switch interval, and collecting and reconciling could not
-    use two cores, so a scan took the sum of both and more (bench/RESULTS.md).
     """
     env = os.environ if env is None else env
     skip = skip or set()
@@ -377,85 +372,33 @@ def collect(
                     yield _failed(target, method, problem.code, str(problem))
             except ValueError as exc:  # the collector refused the target (bad protocol name)
                 yield _failed(target, method, "credentials", str(exc))
-    work = {method: batch for method, batch in work.items() if batch}
-    if not work:
-        return
-    # Forked, not spawned: the targets (secrets included) are inherited, never pickled, and
-    # no second interpreter has to import the collectors.
-    context = multiprocessing.get_context("fork")
-    results: Any = context.Queue()
-    # Not daemonic: the SSH collector starts worker processes of its own from this one.
-    child = context.Process(
-        target=_collect_apart, args=(work, concurrency, results), name="netcensus-collectors"
-    )
-    child.start()
-    pending = {(t.name, method) for method, batch in work.items() for t in batch}
-    running = len(work)
-    try:
-        while running:
-            try:
-                item = results.get(timeout=0.5)  # a timeout keeps Ctrl-C responsive
-            except queue.Empty:
-                if child.is_alive():
-                    continue
-                yield from _lost(work, pending, child.exitcode)
-                return
-            if item is None:  # a collector finished
-                running -= 1
-            else:
-                pending.discard((item.target, item.method))
-                yield item
-    finally:
-        if child.is_alive():  # Ctrl-C, or the consumer stopped early
-            child.kill()
-        child.join()
-        results.close()
-
-
-def _lost(
-    work: Mapping[str, list[Any]], pending: set[tuple[str, str]], exitcode: int | None
-) -> Iterator[Observation]:
-    """The devices a collector process that died (killed, out of memory) never reported."""
-    for method, batch in work.items():
-        for target in batch:
-            if (target.name, method) in pending:
-                yield Observation(
-                    target=target.name,
-                    address=target.address,
-                    method=method,
-                    started_at=dt.datetime.now(dt.UTC),
-                    ok=False,
-                    error_code="internal",
-                    error=f"the collector process ended (exit code {exitcode}) before this "
-                    "device's result",
-                )
-
-
-def _collect_apart(work: Mapping[str, list[Any]], concurrency: int, results: Any) -> None:
-    """The child process: both collectors at once, each result sent to the parent."""
-    # Ctrl-C reaches the whole process group: it is the parent's to handle (it ends us).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = multiprocessing.parent_process()
-    if parent is not None:  # orphaned by a kill -9: stop, do not poll devices for nobody
-
-        def exit_with_parent() -> None:
-            wait([parent.sentinel])
-            os._exit(1)
-
-        threading.Thread(target=exit_with_parent, daemon=True, name="watch-parent").start()
-    runners = {"snmp": _run_snmp, "ssh": _run_ssh}
-    producers = [_thread(runners[m], batch, concurrency, results) for m, batch in work.items()]
-    for producer in producers:
-        producer.join()
+    results: queue.Queue[Any] = queue.Queue()
+    producers = []
+    if work.get("snmp"):
+        producers.append(_thread(_run_snmp, work["snmp"], concurrency, results))
+    if work.get("ssh"):
+        producers.append(_thread(_run_ssh, work["ssh"], concurrency, results))
+    running = len(producers)
+    while running:
+        try:
+            item = results.get(timeout=0.5)  # a timeout keeps Ctrl-C responsive
+        except queue.Empty:
+            continue
+        if item is _DONE:
+            running -= 1
+        else:
+            yield item
 
 
 def _thread(runner: Callable[..., None], *args: Any) -> threading.Thread:
+    # Daemon: Ctrl-C ends the scan without waiting for slow devices; nothing is lost,
+    # every device already yielded was reconciled in its own transaction.
     thread = threading.Thread(target=runner, args=args, daemon=True, name=runner.__name__)
     thread.start()
     return thread
 
 
-def _run_snmp(targets: list[Any], concurrency: int, results: Any) -> None:
+def _run_snmp(targets: list[Any], concurrency: int, results: queue.Queue[Any]) -> None:
     async def run(emit: Callable[[Observation], None]) -> None:
         async for observation in collect_many(targets, concurrency):
             emit(observation)
@@ -463,7 +406,7 @@ def _run_snmp(targets: list[Any], concurrency: int, results: Any) -> None:
     _guarded("snmp", targets, results, lambda emit: asyncio.run(run(emit)))
 
 
-def _run_ssh(targets: list[Any], concurrency: int, results: Any) -> None:
+def _run_ssh(targets: list[Any], concurrency: int, results: queue.Queue[Any]) -> None:
     def run(emit: Callable[[Observation], None]) -> None:
         for observation in collect_ssh_many(targets, concurrency):
             emit(observation)
@@ -474,11 +417,10 @@ def _run_ssh(targets: list[Any], concurrency: int, results: Any) -> None:
 def _guarded(
     method: str,
     targets: list[Any],
-    results: Any,
+    results: queue.Queue[Any],
     body: Callable[[Callable[[Observation], None]], None],
 ) -> None:
-    """A collector that crashes fails its remaining devices; the other collector goes on.
-    ``None`` tells the parent this collector is done."""
+    """A collector that crashes fails its remaining devices; the other collector goes on."""
     delivered: set[str] = set()
 
     def emit(observation: Observation) -> None:
@@ -502,7 +444,7 @@ def _guarded(
                     )
                 )
     finally:
-        results.put(None)
+        results.put(_DONE)
 
 
 # --- recording and the scan's life ---------------------------------------------------------
