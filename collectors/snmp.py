@@ -15,7 +15,7 @@ Why it is built this way (it is the scan's hot path):
 * One SnmpEngine (one UDP socket) serves every v2c device and every v3 device sharing
   credentials; pysnmp keeps one USM user per name in an engine, so v3 devices with
   different keys under the same user name each get an engine of their own.
-* A device never holds up the scan: pysnmp bounds each request (timeout x retries),
+* A device never holds up the scan: each request is bounded (timeout x tries, wall clock),
   a deadline bounds the device, a row cap bounds each column, and anything unexpected
   ends that device only.
 * Agents that return OIDs out of order are walked on, as ``snmpbulkwalk -Cc`` does
@@ -178,6 +178,7 @@ class _Agent:
         self.target = target
         self.target_name = target_name
         self.requests = 0
+        self.patience = target.timeout * (target.retries + 1)  # seconds, every try included
 
     @classmethod
     async def open(cls, engine: SnmpEngine, target: SnmpTarget) -> _Agent:
@@ -214,7 +215,14 @@ class _Agent:
         context = self.target.context.encode()
         self.requests += 1
         generator.send_varbinds(self.engine, self.target_name, None, context, *bulk, varbinds, done)
-        indication, status, index, answer = await future
+        # pysnmp counts its timeout in ticks of a 0.1 s timer on this event loop, and a loop
+        # kept busy (decoding other devices, or a process also reconciling) stretches the
+        # ticks: "2 x 2 s" became 6 s and more, so an agent that late was heard by one scan
+        # and not another. The wall-clock bound makes every path wait the same.
+        try:
+            indication, status, index, answer = await asyncio.wait_for(future, self.patience)
+        except TimeoutError:
+            indication = errind.requestTimedOut
         if indication:
             raise _NoAnswer(*_classify(indication, self.target))
         return _Response(

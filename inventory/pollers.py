@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from netcensus.errors import UserError
 from netcensus.inventory.db import Store
@@ -29,6 +29,13 @@ def heard_from(
             )  # fmt: skip
             return
         poller.zone, poller.host, poller.version, poller.last_heartbeat = zone, host, version, now
+
+
+def forget(store: Store, name: str) -> None:
+    """A poller that stopped on purpose is no longer expected to report: it leaves the list
+    and the metrics (a crashed one stays, its silence growing, until it is back)."""
+    with store.transaction() as session:
+        session.execute(delete(Poller).where(Poller.name == name))
 
 
 def add_schedule(

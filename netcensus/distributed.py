@@ -7,9 +7,10 @@ Queues (``PREFIX`` is ``NETCENSUS_QUEUE_PREFIX``, default ``netcensus``):
   from a host inside its own network. A poller has no store credentials: it resolves the
   devices' credential references from its own environment, collects, and sends each
   observation to the central queue.
-* ``PREFIX.central`` — ingest (one observation each), poller heartbeats and the scheduler's
-  tick; consumed by ``netcensus worker --central``, which reconciles into the store through
-  the same ``record`` as ``netcensus scan`` and ``netcensus ingest``.
+* ``PREFIX.central`` — ingest (one observation each), poller heartbeats (every 15 s, busy
+  or idle; a poller stopped cleanly says so and is forgotten) and the scheduler's tick;
+  consumed by ``netcensus worker --central``, which reconciles into the store through the
+  same ``record`` as ``netcensus scan`` and ``netcensus ingest``.
 
 Faults: tasks are acknowledged after they ran and rejected when their worker dies, so the
 broker hands a killed poller's batch to another poller of the zone; results it had
@@ -41,6 +42,7 @@ from netcensus.settings import load_settings
 
 DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 HEARTBEAT_SECONDS = 15.0
+HEARTBEAT_EXPIRES = 4 * HEARTBEAT_SECONDS
 TICK_SECONDS = 5.0
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ def make_app() -> Celery:
     app.task(name="netcensus.collect", bind=True)(_collect)
     app.task(name="netcensus.ingest")(_ingest)
     app.task(name="netcensus.heartbeat")(_heartbeat)
+    app.task(name="netcensus.poller_stopped")(_poller_stopped)
     app.task(name="netcensus.tick")(_tick)
     return app
 
@@ -129,6 +132,8 @@ def _send_result(app: Celery, scan_id: int, item: Any, poller: str) -> None:
 
 
 def _start_heartbeats(app: Celery, zone: str) -> Callable[[], None]:
+    """Tell the central node every HEARTBEAT_SECONDS that this poller is alive, busy or idle;
+    the returned function stops that and tells it the poller stopped on purpose."""
     stop = threading.Event()
     identity = {
         "name": _poller_name(),
@@ -140,14 +145,28 @@ def _start_heartbeats(app: Celery, zone: str) -> Callable[[], None]:
     def send() -> None:
         while True:
             try:
-                app.send_task("netcensus.heartbeat", args=[identity], queue=central_queue())
+                # A heartbeat stuck in the queue while the central node was down must not
+                # vouch, once delivered, for a poller that has died since: it expires.
+                app.send_task("netcensus.heartbeat", args=[identity], queue=central_queue(),
+                              expires=HEARTBEAT_EXPIRES)  # fmt: skip
             except Exception as exc:  # noqa: BLE001 - the broker may be restarting; try again
                 log.warning("heartbeat not sent: %s", exc)
             if stop.wait(HEARTBEAT_SECONDS):
                 return
 
-    threading.Thread(target=send, daemon=True, name="netcensus-heartbeat").start()
-    return stop.set
+    beating = threading.Thread(target=send, daemon=True, name="netcensus-heartbeat")
+    beating.start()
+
+    def stopped() -> None:
+        stop.set()
+        beating.join(timeout=HEARTBEAT_SECONDS)
+        try:
+            app.send_task("netcensus.poller_stopped", args=[identity["name"]],
+                          queue=central_queue())  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - then it is reported silent, the safe side
+            log.warning("could not report this poller's stop: %s", exc)
+
+    return stopped
 
 
 # --- central side -----------------------------------------------------------------------------
@@ -173,6 +192,10 @@ def _ingest(scan_id: int, result: dict[str, Any], poller: str) -> str:
 
 def _heartbeat(identity: dict[str, Any]) -> None:
     pollers.heard_from(_store(), **identity)
+
+
+def _poller_stopped(name: str) -> None:
+    pollers.forget(_store(), name)
 
 
 def _tick() -> list[str]:

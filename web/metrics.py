@@ -40,7 +40,7 @@ from netcensus.compliance.parameters import Parameters
 from netcensus.inventory.db import Store
 from netcensus.inventory.enums import DeviceStatus, Outcome, Platform, Severity
 from netcensus.inventory.models import utcnow
-from netcensus.inventory.queries import stats
+from netcensus.inventory.queries import PollerRow, list_pollers, stats
 from netcensus.settings import load_settings
 
 from .guard import STORE_KEY
@@ -108,12 +108,14 @@ class StoreCollector(Collector):
             latest = stats.latest_scans(session)
             completions = stats.last_scan_completions(session)
             coverage = stats.target_coverage(session)
+            pollers = list_pollers(session, now=now)
         families = [
             _build_info(),
             *_device_families(devices),
             *_backup_families(devices, policy.backup_max_age),
             *_finding_families(findings),
             *_scan_families(durations, latest, completions),
+            _poller_family(pollers),
             *_coverage_families(coverage),
         ]
         took = GaugeMetricFamily(
@@ -312,6 +314,20 @@ def _scan_families(
     for c in completions:
         completed.add_metric([c.zone, c.poller], c.finished_at.timestamp())
     return [histogram, results, completed]
+
+
+def _poller_family(pollers: Sequence[PollerRow]) -> Metric:
+    # An age, not a timestamp: the alert compares it to a threshold without knowing the
+    # heartbeat interval, and it matches `netcensus pollers` (silent_seconds).
+    age = GaugeMetricFamily(
+        "netcensus_poller_heartbeat_age_seconds",
+        "Seconds since each running zone poller's last heartbeat reached the store (sent every "
+        "15 s, idle or not); a poller stopped cleanly is left out.",
+        labels=["zone", "poller"],
+    )
+    for poller in pollers:
+        age.add_metric([poller.zone, poller.name], max(0.0, poller.silent_seconds))
+    return age
 
 
 # --- exposition ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,8 +37,8 @@ def _net() -> str:
 
 
 NET = _net()
-SWITCH, MALFORMED, SLOW, SWITCH_2, FIDELITY, EMPTY, SILENT, NOBODY = (
-    f"{NET}.{i}" for i in (1, 2, 3, 4, 5, 6, 7, 250)
+SWITCH, MALFORMED, SLOW, SWITCH_2, FIDELITY, EMPTY, SILENT, LATE, NOBODY = (
+    f"{NET}.{i}" for i in (1, 2, 3, 4, 5, 6, 7, 8, 250)
 )
 # A real switch whose agent never answers one wide GETBULK of its forwarding table.
 SILENT_RECORDING = (
@@ -55,6 +56,7 @@ def agents(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         AgentSpec("fidelity", FIDELITY, FIXTURES / "fidelity.snmprec", "public", **V3),
         AgentSpec("empty", EMPTY, FIXTURES / "empty.snmprec", "public"),
         AgentSpec("silent", SILENT, SILENT_RECORDING, "public"),
+        AgentSpec("late", LATE, FIXTURES / "switch.snmprec", "public", delay_s=1.0),
     ]
     with start_agents(specs, tmp_path_factory.mktemp("agents")):
         yield
@@ -244,6 +246,36 @@ def test_slow_agent_is_cut_off_by_the_device_deadline(agents: None) -> None:
 @pytest.mark.lab
 def test_slow_agent_beyond_the_request_timeout(agents: None) -> None:
     obs = _run(SnmpTarget("slow", SLOW, 1161, community="public", timeout=0.1, retries=0))
+    assert (obs.ok, obs.error_code) == (False, "timeout")
+
+
+@pytest.mark.lab
+def test_a_busy_event_loop_does_not_stretch_the_request_timeout(agents: None) -> None:
+    """The request timeout is wall-clock time, however busy the collector's event loop.
+
+    pysnmp counts timeouts in ticks of a timer on the loop; other devices being decoded
+    (or a process that also reconciles) delay the ticks, and the lab's slow agent was heard
+    by one scan and timed out in another. Here the loop is blocked in slices as decoding
+    blocks it, and an agent answering 1 s late is a timeout of 0.4 s, not an answer.
+    """
+    late = SnmpTarget("late", LATE, 1161, community="public", timeout=0.4, retries=0)
+
+    async def run() -> Observation:
+        busy = True
+
+        async def decode_elsewhere() -> None:
+            while busy:
+                time.sleep(0.3)  # CPU work that holds the loop, as decoding a big table does
+                await asyncio.sleep(0)
+
+        hog = asyncio.create_task(decode_elsewhere())
+        try:
+            return await collect(late)
+        finally:
+            busy = False
+            await hog
+
+    obs = asyncio.run(run())
     assert (obs.ok, obs.error_code) == (False, "timeout")
 
 

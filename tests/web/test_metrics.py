@@ -32,6 +32,7 @@ from netcensus.inventory.models import (
     ConfigVersion,
     Device,
     Finding,
+    Poller,
     Scan,
     ScanResult,
     Site,
@@ -180,6 +181,8 @@ def known(store: Store) -> Iterator[tuple[Store, dt.datetime, dict[str, dt.datet
         s.flush()
         for completed in (s1, s2, s4):  # what finish_scan records
             completed.summary = summarise(s, completed.id)
+        s.add(Poller(name="poller-int", zone="internal", last_heartbeat=now - dt.timedelta(
+            seconds=90)))  # fmt: skip
     yield store, now, finished
 
 
@@ -259,6 +262,10 @@ def test_every_family_counts_the_store(
     assert value(found, done, zone="all", poller="scan") == pytest.approx(
         finished["s4"].timestamp(), abs=0.01
     )
+    # Heard from 90 s before the fixture's `now`; the external poller never reported at all.
+    beat = "netcensus_poller_heartbeat_age_seconds"
+    assert value(found, beat, zone="internal", poller="poller-int") == pytest.approx(90, abs=30)
+    assert sum(1 for name, _ in found if name == beat) == 1
     assert ("netcensus_build_info", frozenset()) not in found  # it has labels: version, python
 
 
