@@ -36,6 +36,7 @@ from netcensus.inventory.enums import (
     ZoneKind,
 )
 
+from .cache import rollup
 from .forms import WaiveForm
 from .guard import account, acting_transaction, requires, store
 from .permissions import Action
@@ -87,11 +88,17 @@ def dashboard() -> Any:
             roots = q.list_sites(db, scope=_scope(), under_code=_scope(), per_page=1).items
         else:
             roots = q.list_sites(db, level=Level.PROVINCIAL, per_page=None).items
-        kpis = q.subtree_kpis(db, [r.code for r in roots])
-        findings = q.findings_summary(db, scope=_scope())
-        backups = q.backup_freshness(db, scope=_scope())
+        rollups = rollup(
+            ("dashboard", _scope()),
+            lambda: (
+                q.subtree_kpis(db, [r.code for r in roots]),
+                q.findings_summary(db, scope=_scope()),
+                q.backup_freshness(db, scope=_scope()),
+                _coverage_rows(db),
+            ),
+        )
+        kpis, findings, backups, coverage = rollups.value
         scans = q.list_scans(db, scope=_scope(), per_page=5)
-        coverage = _coverage_rows(db)
     zones = sorted({c.zone or "" for c in findings.open_by_severity_zone})
     grid = {(c.severity, c.zone or ""): c.count for c in findings.open_by_severity_zone}
     chart = {
@@ -101,6 +108,7 @@ def dashboard() -> Any:
     return render_template(
         "dashboard.html", roots=roots, kpis=kpis, scans=scans, coverage=coverage,
         findings=findings, zones=zones, grid=grid, backups=backups, chart=chart,
+        computed_at=rollups.at,
     )  # fmt: skip
 
 

@@ -14,9 +14,11 @@ from netcensus.cli.common import console
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="gunicorn worker processes.")  # fmt: skip
+@click.option("--dashboard-cache", default=60, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds the dashboard's roll-ups are reused (0: every view).")  # fmt: skip
 @click.option("--dev", is_flag=True,
               help="Flask's development server with reloading (never in production).")  # fmt: skip
-def serve(host: str, port: int, workers: int, dev: bool) -> None:
+def serve(host: str, port: int, workers: int, dashboard_cache: float, dev: bool) -> None:
     """Serve the web UI and /api/v1 from the store in NETCENSUS_HOME or NETCENSUS_DATABASE_URL.
 
     Session cookies are marked Secure: put a TLS proxy in front, or browse from the same
@@ -24,7 +26,8 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
     """
     from netcensus.web.app import create_app
 
-    app = create_app()  # opens the store now: a missing schema is reported before listening
+    # Opens the store now: a missing schema is reported before listening.
+    app = create_app(config={"DASHBOARD_CACHE_SECONDS": dashboard_cache})
     console.print(f"netcensus web on http://{host}:{port}/")
     if dev:
         app.run(host=host, port=port, debug=True, use_reloader=False)
