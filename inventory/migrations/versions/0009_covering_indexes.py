@@ -25,7 +25,13 @@ INDEXES = {
         "findings",
         ["site_id", "state", "verdict", "severity"],
     ),
-    # /metrics' finding families and the dashboard's summary: grouped counts of every finding.
+    # The dashboard's open and waived failures by severity and zone; the findings list's
+    # count for a severity (both read the index alone).
+    "ix_findings_verdict_state_severity_zone": (
+        "findings",
+        ["verdict", "state", "severity", "zone_kind"],
+    ),
+    # /metrics' finding families: grouped counts of every finding.
     "ix_findings_pack_severity_level_zone_rule_state_verdict": (
         "findings",
         ["pack", "severity", "mlps_level", "zone_kind", "rule_id", "state", "verdict"],
