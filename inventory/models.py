@@ -470,14 +470,12 @@ class Finding(Base):
 
     __tablename__ = "findings"
     # Covering indexes (migration 0009): open failures of a subtree by severity (site KPIs,
-    # coverage's MLPS evidence), of the whole store by severity and zone (dashboard,
-    # findings list counts), and the grouped counts of /metrics.
+    # coverage's MLPS evidence; also a findings list's count by skip-scan on SQLite) and the
+    # grouped counts of /metrics and the dashboard. An index led by verdict and state made
+    # SQLite's planner read every open failure for one county's KPIs: not added.
     __table_args__ = (
         UniqueConstraint("rule_id", "subject_key"),
         Index("ix_findings_site_state_verdict_severity", "site_id", "state", "verdict", "severity"),
-        Index(
-            "ix_findings_verdict_state_severity_zone", "verdict", "state", "severity", "zone_kind"
-        ),
         Index(
             "ix_findings_pack_severity_level_zone_rule_state_verdict",
             "pack",

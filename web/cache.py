@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import current_app
 
@@ -34,7 +34,7 @@ class RollupCache:
     """The last value computed per key, reused while younger than the window."""
 
     def __init__(self) -> None:
-        self._entries: dict[Hashable, tuple[float, Computed[object]]] = {}
+        self._entries: dict[Hashable, tuple[float, Computed[Any]]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, seconds: float, compute: Callable[[], T]) -> Computed[T]:

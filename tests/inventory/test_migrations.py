@@ -77,7 +77,6 @@ def test_covering_indexes_come_and_go_with_0009(db_url: str) -> None:
         "ix_devices_site_status_stale_managed",
         "ix_devices_status_last_seen_site",
         "ix_findings_site_state_verdict_severity",
-        "ix_findings_verdict_state_severity_zone",
         "ix_findings_pack_severity_level_zone_rule_state_verdict",
     }
     try:

@@ -25,12 +25,6 @@ INDEXES = {
         "findings",
         ["site_id", "state", "verdict", "severity"],
     ),
-    # The dashboard's open and waived failures by severity and zone; the findings list's
-    # count for a severity (both read the index alone).
-    "ix_findings_verdict_state_severity_zone": (
-        "findings",
-        ["verdict", "state", "severity", "zone_kind"],
-    ),
     # /metrics' finding families: grouped counts of every finding.
     "ix_findings_pack_severity_level_zone_rule_state_verdict": (
         "findings",
