@@ -1,11 +1,11 @@
 """Coverage roll-up and drill-down at national scale, against a per-site Python baseline.
 
-Generates a store (bulk Core inserts): every province, prefecture and county of
-``shared/data/divisions/china_counties.json`` plus 14 generated townships per county
-(≈ 45k declared offices), ≈ 200k devices (switches, routers with Internet circuits,
-satellite stations, video terminals; most seen by a recent scan, some stale, some never)
-and ≈ 100k declarations (website, hotline, unified software, OA, staff, some LAN
-declarations that conflict with scans). Then, on each backend:
+Generates the store of ``bench/national_store.py`` (bulk Core inserts): every province,
+prefecture and county of ``shared/data/divisions/china_counties.json`` plus 14 generated
+townships per county (≈ 45k declared offices), ≈ 200k devices (switches, routers with
+Internet circuits, satellite stations, video terminals; most seen by a recent scan, some
+stale, some never) and ≈ 100k declarations (website, hotline, unified software, OA, staff,
+some LAN declarations that conflict with scans). Then, on each backend:
 
 * ours: ``coverage_rows`` for every target (the roll-up ``netcensus coverage --json``
   prints, missing-site lists included) and one drill-down (one target under one

@@ -79,11 +79,12 @@ delay = function()
 end
 
 done = function(summary, latency, requests)
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
-    + summary.errors.status + summary.errors.timeout
+  local e = summary.errors
   io.write(string.format(
-    '{"requests": %d, "errors": %d, "p50": %d, "p95": %d, "p99": %d, "max": %d}\\n',
-    summary.requests, errors, latency:percentile(50), latency:percentile(95),
+    '{"requests": %d, "errors": %d, "error_kinds": "connect %d read %d write %d status %d '
+    .. 'timeout %d", "p50": %d, "p95": %d, "p99": %d, "max": %d}\\n',
+    summary.requests, e.connect + e.read + e.write + e.status + e.timeout, e.connect, e.read,
+    e.write, e.status, e.timeout, latency:percentile(50), latency:percentile(95),
     latency:percentile(99), latency.max))
 end
 """
@@ -278,7 +279,7 @@ def report(results: list[dict[str, Any]]) -> None:
         for r in rows:
             ratio = r["p95"] / base["p95"] if base["p95"] else float("nan")
             goal = "" if r is base else ("ok" if r["p95"] < GOAL_MS else "OVER")
-            errors = f"  {r['errors']} errors" if r["errors"] else ""
+            errors = f"  errors: {r['error_kinds']}" if r["errors"] else ""
             print(f"{r['url']:24} {r['requests']:>8} {r['p50']:>8.1f} {r['p95']:>8.1f} "
                   f"{r['max']:>8.1f} {ratio:>8.1f}x  {goal}{errors}")  # fmt: skip
 
