@@ -15,7 +15,7 @@ some LAN declarations that conflict with scans). Then, on each backend:
   cross-check of the SQL at scale), and its time is the ratio's denominator.
 
     .venv/bin/python bench/coverage_scale.py [--backend sqlite|postgresql|both]
-        [--townships 14] [--no-baseline]
+        [--townships 14] [--no-baseline] [--analyze]
 
 Goals (issue 14): roll-up ≤ 2 s, drill-down ≤ 200 ms, on SQLite and PostgreSQL.
 """
@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from national_store import NOW, backend_store, generate, load_national_targets
+from national_store import NOW, analyze, backend_store, generate, load_national_targets
 from sqlalchemy import select
 
 from netcensus.compliance.coverage import FRESH_DAYS, coverage_rows
@@ -124,10 +124,12 @@ def best_of(runs: int, action: Callable[[], Any]) -> tuple[float, Any]:
     return min(times), result
 
 
-def run(backend: str, townships: int, with_baseline: bool) -> dict[str, Any]:
+def run(backend: str, townships: int, with_baseline: bool, analyzed: bool) -> dict[str, Any]:
     with backend_store(backend) as store:
         start = time.perf_counter()
         counts = generate(store, townships)
+        if analyzed:
+            analyze(store)
         generated = time.perf_counter() - start
         load_national_targets(store)
         with store.session() as s:
@@ -170,6 +172,8 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--townships", type=int, default=14)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--analyze", action="store_true",
+                        help="ANALYZE the store after loading it.")  # fmt: skip
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(
@@ -178,7 +182,7 @@ def main() -> None:
         f"load {os.getloadavg()[0]:.2f}"
     )
     for backend in backends:
-        result = run(backend, args.townships, not args.no_baseline)
+        result = run(backend, args.townships, not args.no_baseline, args.analyze)
         print(json.dumps(result, ensure_ascii=False))
         ok = result["rollup_s"] <= 2 and result["drilldown_s"] <= 0.2
         ratio = (
