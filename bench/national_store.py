@@ -73,7 +73,11 @@ targets:
 # --- generation ----------------------------------------------------------------------------
 
 
-def generate(store: Store, townships_per_county: int, seed: int = 2010) -> dict[str, int]:
+def generate(
+    store: Store, townships_per_county: int, seed: int = 2010, now: dt.datetime = NOW
+) -> dict[str, int]:
+    """The offices, devices, links and declarations; scans saw devices relative to ``now``
+    (the coverage bench asks as of :data:`NOW`, the web bench as of today)."""
     rng = random.Random(seed)
     divisions = json.loads(DIVISIONS.read_text(encoding="utf-8"))
     sites: list[dict[str, Any]] = []
@@ -110,8 +114,8 @@ def generate(store: Store, townships_per_county: int, seed: int = 2010) -> dict[
     def seen() -> dt.datetime | None:
         roll = rng.random()
         if roll < 0.85:
-            return NOW - dt.timedelta(days=rng.uniform(0, 20))
-        return NOW - dt.timedelta(days=rng.uniform(40, 200)) if roll < 0.95 else None
+            return now - dt.timedelta(days=rng.uniform(0, 20))
+        return now - dt.timedelta(days=rng.uniform(40, 200)) if roll < 0.95 else None
 
     def device(code: str, role: DeviceRole) -> None:
         devices.append(

@@ -94,8 +94,10 @@ end
 
 
 def fill(store: Store, townships: int, findings: int) -> dict[str, int]:
-    counts = generate(store, townships)
-    counts["findings"] = add_findings(store, findings)
+    """The national store as seen today: the server asks "fresh within 30 days" of now."""
+    today = dt.datetime.now(dt.UTC)
+    counts = generate(store, townships, now=today)
+    counts["findings"] = add_findings(store, findings, now=today)
     load_national_targets(store)
     analyze(store)
     return counts
@@ -114,7 +116,8 @@ def national_store(
             yield store.url
         return
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"web-load-{townships}t-{findings}f.db"
+    # Built today: a store from another day would age out of the freshness window.
+    path = cache / f"web-load-{townships}t-{findings}f-{dt.date.today():%Y%m%d}.db"
     if rebuild or not path.exists():
         building = path.with_suffix(".building")
         building.unlink(missing_ok=True)
