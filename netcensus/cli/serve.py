@@ -24,10 +24,7 @@ def serve(host: str, port: int, workers: int, dashboard_cache: float, dev: bool)
     Session cookies are marked Secure: put a TLS proxy in front, or browse from the same
     machine (browsers accept Secure cookies from http://127.0.0.1 and localhost).
     """
-    from netcensus.web.app import create_app
-
-    # Opens the store now: a missing schema is reported before listening.
-    app = create_app(config={"DASHBOARD_CACHE_SECONDS": dashboard_cache})
+    app = app_before_fork(dashboard_cache)
     console.print(f"netcensus web on http://{host}:{port}/")
     if dev:
         app.run(host=host, port=port, debug=True, use_reloader=False)
@@ -44,3 +41,16 @@ def serve(host: str, port: int, workers: int, dashboard_cache: float, dev: bool)
             return app
 
     _Gunicorn().run()
+
+
+def app_before_fork(dashboard_cache: float) -> Any:
+    """The app, its store opened (a missing schema is reported before listening) and its
+    connection pool emptied: gunicorn forks the workers from this process, and a pooled
+    PostgreSQL connection inherited by two workers interleaves their queries on one socket
+    ("unexpected result EMPTY_QUERY from command 'BEGIN'" under load)."""
+    from netcensus.web.app import create_app
+    from netcensus.web.guard import STORE_KEY
+
+    app = create_app(config={"DASHBOARD_CACHE_SECONDS": dashboard_cache})
+    app.extensions[STORE_KEY].dispose()
+    return app
