@@ -35,12 +35,22 @@ def add_open_finding(store: Store, device_name: str) -> None:
         now = dt.datetime.now(dt.UTC)
         session.add(
             Finding(
-                rule_id="NET-AUTH-02", pack="mlps-l3", subject_kind="device",
-                subject_key=f"device:{device.name}", device=device, site_id=device.site_id,
-                zone_kind="internal", severity=Severity.CRITICAL, mlps_level=3, verdict="fail",
-                message="added after the first view", state=FindingState.OPEN, evidence=[],
-                first_seen=now, last_seen=now,
-            )  # fmt: skip
+                rule_id="NET-AUTH-02",
+                pack="mlps-l3",
+                subject_kind="device",
+                subject_key=f"device:{device.name}",
+                device=device,
+                site_id=device.site_id,
+                zone_kind="internal",
+                severity=Severity.CRITICAL,
+                mlps_level=3,
+                verdict="fail",
+                message="added after the first view",
+                state=FindingState.OPEN,
+                evidence=[],
+                first_seen=now,
+                last_seen=now,
+            )
         )
 
 
