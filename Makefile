@@ -21,8 +21,8 @@ venv: $(BIN)/netcensus
 # Debian packages the lab tests and the demo use: net-snmp's client tools (the baseline
 # every SNMP test compares against), Prometheus (the server and promtool that check /metrics
 # and the example alerting rules), chromium for the browser tests (Playwright drives this
-# binary; it never downloads a browser) and a CJK font so screenshots show the Chinese UI.
-# Installed only when missing.
+# binary; it never downloads a browser), a CJK font so screenshots show the Chinese UI, and
+# wrk, the load generator of bench/web_load.py. Installed only when missing.
 system-deps:
 	@command -v snmpbulkwalk >/dev/null || { \
 	  echo "installing Debian package snmp (net-snmp client tools)"; \
@@ -31,6 +31,9 @@ system-deps:
 	  echo "installing Debian package prometheus (server and promtool)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends prometheus >/dev/null; }
+	@command -v wrk >/dev/null || { \
+	  echo "installing Debian package wrk (HTTP load generator, bench/web_load.py)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	@test -x /usr/lib/chromium/chromium && fc-list :lang=zh | grep -q . || { \
 	  echo "installing Debian packages chromium, fonts-wqy-microhei (browser tests)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \

@@ -1,11 +1,11 @@
 """Coverage roll-up and drill-down at national scale, against a per-site Python baseline.
 
-Generates a store (bulk Core inserts): every province, prefecture and county of
-``shared/data/divisions/china_counties.json`` plus 14 generated townships per county
-(≈ 45k declared offices), ≈ 200k devices (switches, routers with Internet circuits,
-satellite stations, video terminals; most seen by a recent scan, some stale, some never)
-and ≈ 100k declarations (website, hotline, unified software, OA, staff, some LAN
-declarations that conflict with scans). Then, on each backend:
+Generates the store of ``bench/national_store.py`` (bulk Core inserts): every province,
+prefecture and county of ``shared/data/divisions/china_counties.json`` plus 14 generated
+townships per county (≈ 45k declared offices), ≈ 200k devices (switches, routers with
+Internet circuits, satellite stations, video terminals; most seen by a recent scan, some
+stale, some never) and ≈ 100k declarations (website, hotline, unified software, OA, staff,
+some LAN declarations that conflict with scans). Then, on each backend:
 
 * ours: ``coverage_rows`` for every target (the roll-up ``netcensus coverage --json``
   prints, missing-site lists included) and one drill-down (one target under one
@@ -15,7 +15,7 @@ declarations that conflict with scans). Then, on each backend:
   cross-check of the SQL at scale), and its time is the ratio's denominator.
 
     .venv/bin/python bench/coverage_scale.py [--backend sqlite|postgresql|both]
-        [--townships 14] [--no-baseline]
+        [--townships 14] [--no-baseline] [--analyze]
 
 Goals (issue 14): roll-up ≤ 2 s, drill-down ≤ 200 ms, on SQLite and PostgreSQL.
 """
@@ -27,192 +27,26 @@ import datetime as dt
 import json
 import os
 import platform
-import random
 import sys
-import tempfile
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import create_engine, insert, select, text
+from national_store import NOW, analyze, backend_store, generate, load_national_targets
+from sqlalchemy import select
 
 from netcensus.compliance.coverage import FRESH_DAYS, coverage_rows
-from netcensus.compliance.targets import load_definitions, load_targets
-from netcensus.inventory.db import Store, make_engine, upgrade
-from netcensus.inventory.enums import DeviceRole, Level, LinkKind
-from netcensus.inventory.models import (
-    Declaration,
-    Device,
-    Interface,
-    Link,
-    Site,
-    read_declared_value,
-)
+from netcensus.compliance.targets import load_definitions
+from netcensus.inventory.db import Store
+from netcensus.inventory.enums import DeviceRole, LinkKind
+from netcensus.inventory.models import Declaration, Device, Interface, Link, Site
 
-ROOT = Path(__file__).resolve().parent.parent
-DIVISIONS = ROOT.parent / "shared" / "data" / "divisions" / "china_counties.json"
-PG_URL = os.environ.get(
-    "NETCENSUS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-NOW = dt.datetime(2026, 6, 30, 12, 0, tzinfo=dt.UTC)
 SWITCHES = {DeviceRole.CORE_SWITCH, DeviceRole.ACCESS_SWITCH}
 ROLE_OF = {
     "satellite": DeviceRole.SATELLITE_STATION,
     "video-conference": DeviceRole.VIDEO_CONFERENCE,
 }
-TARGETS = """\
-x-all: &all [provincial, prefecture, county, township]
-targets:
-  - {key: internet-2015, title: Internet, capability: internet, levels: *all, deadline: 2015-12-31}
-  - {key: internet-10m-2020, title: Internet 10M, capability: internet, min: 10M,
-     levels: [county, township], deadline: 2020-12-31}
-  - {key: county-lan-2015, title: LAN, capability: lan, levels: [county], deadline: 2015-12-31}
-  - {key: five-ones-2015, title: five ones, levels: [county], deadline: 2015-12-31,
-     all_of: [unified-software, lan, satellite, website, hotline]}
-  - {key: oa-2016, title: OA, capability: oa, levels: [prefecture, county], deadline: 2016-12-31}
-  - {key: video-2016, title: video, capability: video-conference,
-     levels: [provincial, prefecture, county], deadline: 2016-12-31}
-  - {key: website-2020, title: website, capability: website, levels: *all, deadline: 2020-12-31}
-  - {key: hotline-2020, title: hotline, capability: hotline, levels: [county, township],
-     threshold: 0.95, deadline: 2020-12-31}
-  - {key: staff-2010, title: staff, capability: staff-technical, min: 3,
-     levels: [provincial, prefecture], deadline: 2010-12-31}
-"""
-
-
-# --- generation ----------------------------------------------------------------------------
-
-
-def generate(store: Store, townships_per_county: int, seed: int = 2010) -> dict[str, int]:
-    rng = random.Random(seed)
-    divisions = json.loads(DIVISIONS.read_text(encoding="utf-8"))
-    sites: list[dict[str, Any]] = []
-    for row in divisions:
-        level = Level.from_division(row["level"])
-        sites.append(
-            {
-                "code": row["code"],
-                "name": row["name"],
-                "level": level,
-                "parent_code": row["parent"],
-                "declared": True,
-                "attributes": {},
-            }
-        )
-        if level is Level.COUNTY:
-            for n in range(1, townships_per_county + 1):
-                sites.append(
-                    {
-                        "code": f"{row['code']}{n:03d}",
-                        "name": f"{row['name']}第{n}镇",
-                        "level": Level.TOWNSHIP,
-                        "parent_code": row["code"],
-                        "declared": True,
-                        "attributes": {},
-                    }
-                )
-    with store.transaction() as s:
-        s.execute(insert(Site), sites)
-        ids = dict(s.execute(select(Site.code, Site.id)).all())
-    devices: list[dict[str, Any]] = []
-    declarations: list[dict[str, Any]] = []
-
-    def seen() -> dt.datetime | None:
-        roll = rng.random()
-        if roll < 0.85:
-            return NOW - dt.timedelta(days=rng.uniform(0, 20))
-        return NOW - dt.timedelta(days=rng.uniform(40, 200)) if roll < 0.95 else None
-
-    def device(code: str, role: DeviceRole) -> None:
-        devices.append(
-            {
-                "name": f"d{len(devices)}",
-                "site_id": ids[code],
-                "role": role,
-                "last_seen": seen(),
-                "managed": True,
-                "tags": [],
-                "attributes": {},
-            }
-        )
-
-    def declare(code: str, capability: str, value: Any) -> None:
-        holds, amount = read_declared_value(value)
-        declarations.append(
-            {
-                "site_id": ids[code],
-                "capability": capability,
-                "value": value,
-                "declared_by": "bench",
-                "note": None,
-                "holds": holds,
-                "amount": amount,
-                "declared_at": dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(2000)),
-            }
-        )
-
-    for site in sites:
-        code, level = site["code"], site["level"]
-        township = level is Level.TOWNSHIP
-        switches = 2 if township else {Level.COUNTY: 5, Level.PREFECTURE: 10}.get(level, 20)
-        for _ in range(switches if rng.random() < 0.9 else 0):
-            device(code, DeviceRole.ACCESS_SWITCH)
-        if not township:
-            device(code, DeviceRole.CORE_SWITCH)
-            if rng.random() < (0.6 if level is Level.PREFECTURE else 0.4):
-                device(code, DeviceRole.SATELLITE_STATION)
-            if rng.random() < (0.8 if level is Level.PREFECTURE else 0.5):
-                device(code, DeviceRole.VIDEO_CONFERENCE)
-        if rng.random() < 0.92:
-            device(code, DeviceRole.ROUTER)
-        device(code, DeviceRole.SERVER)
-        for capability, share in (
-            ("website", 0.6),
-            ("hotline", 0.7),
-            ("unified-software", 0.5),
-            ("oa", 0.5),
-        ):
-            if rng.random() < share:
-                declare(code, capability, rng.choice(["12349", True, True, "no"]))
-        if rng.random() < 0.2:
-            declare(code, "lan", True)
-        if not township and rng.random() < 0.8:
-            declare(code, "staff-technical", rng.randrange(0, 7))
-    with store.transaction() as s:
-        s.execute(insert(Device), devices)
-        s.execute(insert(Declaration), declarations)
-        routers = s.execute(
-            select(Device.id, Device.last_seen).where(Device.role == DeviceRole.ROUTER)
-        ).all()
-        s.execute(
-            insert(Interface),
-            [{"device_id": d, "name": "Gi0/0/0", "addresses": [], "vlans": []} for d, _ in routers],
-        )
-        interfaces = dict(s.execute(select(Interface.device_id, Interface.id)).all())
-        s.execute(
-            insert(Link),
-            [
-                {
-                    "a_interface_id": interfaces[d],
-                    "kind": LinkKind.INTERNET,
-                    "bandwidth": rng.choice([2, 4, 10, 20, 100]) * 10**6,
-                    "last_seen": last,
-                    "remote_capabilities": [],
-                    "evidence": ["lldp"],
-                }
-                for d, last in routers
-            ],
-        )
-    return {
-        "sites": len(sites),
-        "devices": len(devices),
-        "declarations": len(declarations),
-        "internet links": len(routers),
-    }
 
 
 # --- baseline: ORM objects and a loop per site ----------------------------------------------
@@ -281,40 +115,6 @@ def baseline(store: Store) -> dict[tuple[str, str], tuple[int, int, int]]:
 # --- running -------------------------------------------------------------------------------
 
 
-@contextmanager
-def backend_store(backend: str) -> Iterator[Store]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{tmp}/bench.db"
-            engine = make_engine(url)
-            upgrade(engine)
-            engine.dispose()
-            store = Store(url)
-            try:
-                yield store
-            finally:
-                store.dispose()
-        return
-    schema = f"bench_cov_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    try:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        store = Store(url)
-        try:
-            yield store
-        finally:
-            store.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def best_of(runs: int, action: Callable[[], Any]) -> tuple[float, Any]:
     times, result = [], None
     for _ in range(runs):
@@ -324,15 +124,14 @@ def best_of(runs: int, action: Callable[[], Any]) -> tuple[float, Any]:
     return min(times), result
 
 
-def run(backend: str, townships: int, with_baseline: bool) -> dict[str, Any]:
+def run(backend: str, townships: int, with_baseline: bool, analyzed: bool) -> dict[str, Any]:
     with backend_store(backend) as store:
         start = time.perf_counter()
         counts = generate(store, townships)
+        if analyzed:
+            analyze(store)
         generated = time.perf_counter() - start
-        targets_file = Path(tempfile.mkdtemp()) / "targets.yaml"
-        targets_file.write_text(TARGETS, encoding="utf-8")
-        with store.transaction() as s:
-            load_targets(s, [targets_file], actor="bench")
+        load_national_targets(store)
         with store.session() as s:
             rollup_s, result = best_of(3, lambda: coverage_rows(s, as_of=NOW))
             counts_only_s, _ = best_of(3, lambda: coverage_rows(s, as_of=NOW, with_missing=False))
@@ -373,6 +172,8 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--townships", type=int, default=14)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--analyze", action="store_true",
+                        help="ANALYZE the store after loading it.")  # fmt: skip
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(
@@ -381,7 +182,7 @@ def main() -> None:
         f"load {os.getloadavg()[0]:.2f}"
     )
     for backend in backends:
-        result = run(backend, args.townships, not args.no_baseline)
+        result = run(backend, args.townships, not args.no_baseline, args.analyze)
         print(json.dumps(result, ensure_ascii=False))
         ok = result["rollup_s"] <= 2 and result["drilldown_s"] <= 0.2
         ratio = (

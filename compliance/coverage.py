@@ -382,14 +382,22 @@ def _internet_evidence(clock: _Clock | None) -> list[Select[Any]]:
     return [*parts, zone_devices]
 
 
+# The two ends of a link (interface, device, site, zone each), aliased once: an ORM alias
+# proxies every column of its entity, and building these per query was most of a site
+# page's time (0.45 of 0.55 s). Each union part is its own SELECT, so both reuse them.
+_LINK_ENDS = (
+    aliased(Interface), aliased(Interface), aliased(Device), aliased(Device),
+    aliased(Site), aliased(Site),
+)  # fmt: skip
+_LINK_END_ZONES = (aliased(Zone), aliased(Zone))
+
+
 def _parent_link_evidence(clock: _Clock | None, zone_kind: ZoneKind | None) -> list[Select[Any]]:
     """Links whose other end is a device of the parent site (in the same zone kind)."""
     parts = []
     ends = (Link.a_interface_id, Link.b_interface_id)
+    here_if, there_if, here_dev, there_dev, here_site, there_site = _LINK_ENDS
     for here_end, there_end in (ends, ends[::-1]):
-        here_if, there_if = aliased(Interface), aliased(Interface)
-        here_dev, there_dev = aliased(Device), aliased(Device)
-        here_site, there_site = aliased(Site), aliased(Site)
         query = (
             select(
                 *_evidence_columns(here_dev.site_id, Link.bandwidth, here_dev.id, Link.last_seen)
@@ -408,7 +416,7 @@ def _parent_link_evidence(clock: _Clock | None, zone_kind: ZoneKind | None) -> l
             )
         )
         if zone_kind is not None:
-            here_zone, there_zone = aliased(Zone), aliased(Zone)
+            here_zone, there_zone = _LINK_END_ZONES
             query = (
                 query.join(
                     here_zone, here_zone.id == func.coalesce(here_if.zone_id, here_dev.zone_id)
@@ -431,36 +439,46 @@ def _fresh_devices(clock: _Clock) -> Select[Any]:
 
 def _backup_evidence(clock: _Clock) -> Select[Any]:
     network_roles = [r for r in DeviceRole if r.is_network_device]
-    managed = and_(
-        Device.managed.is_(True),
-        Device.status == DeviceStatus.ACTIVE,
-        Device.role.in_(network_roles),
-    )
+
+    def managed(device: Any) -> ColumnElement[bool]:
+        return and_(
+            device.managed.is_(True),
+            device.status == DeviceStatus.ACTIVE,
+            device.role.in_(network_roles),
+        )
+
+    # A site lacks a backup when one of its managed network devices has no confirmed copy
+    # within the window. Correlated on the site (an index probe per device): a drill-down
+    # reads its own sites' devices, not every device of the store.
+    other = aliased(Device)
     confirmed = (
         select(ConfigVersion.id)
         .where(
-            ConfigVersion.device_id == Device.id, ConfigVersion.confirmed_at >= clock.backup_since
+            ConfigVersion.device_id == other.id, ConfigVersion.confirmed_at >= clock.backup_since
         )
         .exists()
     )
-    lacking = select(Device.site_id).where(managed, ~confirmed, Device.site_id.is_not(None))
-    return _fresh_devices(clock).where(managed, Device.site_id.not_in(lacking))
+    lacking = select(other.id).where(other.site_id == Device.site_id, managed(other), ~confirmed)
+    return _fresh_devices(clock).where(
+        managed(Device), Device.site_id.is_not(None), ~lacking.exists()
+    )
 
 
 def _mlps_evidence(clock: _Clock) -> Select[Any]:
+    # A site is blocked by an open finding of a blocking severity placed on it, or placed
+    # on none but raised on one of its devices. Correlated on the site (index probes on
+    # findings' site): a drill-down does not read every open finding of the store.
+    blocking = and_(Finding.state == FindingState.OPEN, Finding.severity.in_(BLOCKING_SEVERITIES))
+    on_site = select(Finding.id).where(blocking, Finding.site_id == Device.site_id)
     finding_device = aliased(Device)
-    finding_site = func.coalesce(Finding.site_id, finding_device.site_id)
-    blocked = (
-        select(finding_site)
-        .select_from(Finding)
-        .outerjoin(finding_device, finding_device.id == Finding.device_id)
-        .where(
-            Finding.state == FindingState.OPEN,
-            Finding.severity.in_(BLOCKING_SEVERITIES),
-            finding_site.is_not(None),
-        )
+    via_device = (
+        select(Finding.id)
+        .join(finding_device, finding_device.id == Finding.device_id)
+        .where(blocking, Finding.site_id.is_(None), finding_device.site_id == Device.site_id)
     )
-    return _fresh_devices(clock).where(Device.site_id.not_in(blocked))
+    return _fresh_devices(clock).where(
+        Device.site_id.is_not(None), ~on_site.exists(), ~via_device.exists()
+    )
 
 
 def _observed(capability: Capability, clock: _Clock | None) -> list[Select[Any]]:

@@ -172,6 +172,12 @@ class Credential(Base):
 
 class Device(Base):
     __tablename__ = "devices"
+    # Covering indexes (migration 0009): a subtree's device KPIs are read from the first
+    # without touching the table; coverage's "seen by a scan" set from the second.
+    __table_args__ = (
+        Index("ix_devices_site_status_stale_managed", "site_id", "status", "stale", "managed"),
+        Index("ix_devices_status_last_seen_site", "status", "last_seen", "site_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
@@ -473,7 +479,24 @@ class Finding(Base):
     """A (rule, subject) result that is not a pass; rebuilt by each check, keyed for reruns."""
 
     __tablename__ = "findings"
-    __table_args__ = (UniqueConstraint("rule_id", "subject_key"),)
+    # Covering indexes (migration 0009): open failures of a subtree by severity (site KPIs,
+    # coverage's MLPS evidence; also a findings list's count by skip-scan on SQLite) and the
+    # grouped counts of /metrics and the dashboard. An index led by verdict and state made
+    # SQLite's planner read every open failure for one county's KPIs: not added.
+    __table_args__ = (
+        UniqueConstraint("rule_id", "subject_key"),
+        Index("ix_findings_site_state_verdict_severity", "site_id", "state", "verdict", "severity"),
+        Index(
+            "ix_findings_pack_severity_level_zone_rule_state_verdict",
+            "pack",
+            "severity",
+            "mlps_level",
+            "zone_kind",
+            "rule_id",
+            "state",
+            "verdict",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[str] = mapped_column(String(32), index=True)

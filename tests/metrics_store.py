@@ -10,7 +10,7 @@ in counts only, which is what the cardinality test compares.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +83,36 @@ def _batches(table: Table, rows: Iterator[dict[str, Any]], engine: Engine) -> in
     return written
 
 
+def finding_rows(
+    count: int, device_of: Callable[[int], tuple[int, int]], now: dt.datetime
+) -> Iterator[dict[str, Any]]:
+    """``count`` findings whose labels cycle by mixed-radix digits of the row index;
+    ``device_of(k)`` places finding ``k`` on a (device id, site id). Shared with
+    bench/national_store.py, which spreads them over its own generated devices."""
+    for k in range(count):
+        rest = k // len(LEVELS)
+        pack, rest = PACKS[rest % 4], rest // 4
+        severity, rest = SEVERITIES[rest % 4], rest // 4
+        mlps, rest = (2, 3)[rest % 2], rest // 2
+        zone, rest = ZONES[rest % 2], rest // 2
+        state, rest = STATES[rest % 3], rest // 3
+        rule = (
+            ISOLATION_RULES[rest % len(ISOLATION_RULES)]
+            if pack == "isolation"
+            else f"NET-{pack.upper()}-{rest % 3:02d}"
+        )
+        device_id, site_id = device_of(k)
+        yield {
+            "id": k + 1, "rule_id": rule, "pack": pack, "subject_kind": "device",
+            "subject_key": f"device:dev{device_id - 1}:{k}", "device_id": device_id,
+            "site_id": site_id, "zone_kind": zone.value, "severity": severity,
+            "mlps_level": mlps, "verdict": "fail" if k % 11 else "not-evaluable",
+            "message": "generated", "evidence": [], "state": state,
+            "first_seen": now - dt.timedelta(days=k % 30), "last_seen": now,
+            "resolved_at": now if state == FindingState.RESOLVED else None,
+        }  # fmt: skip
+
+
 def populate(engine: Engine, shape: Shape, now: dt.datetime) -> None:
     """Fill an empty, migrated store."""
     per_level = shape.sites // len(LEVELS)
@@ -133,30 +163,11 @@ def populate(engine: Engine, shape: Shape, now: dt.datetime) -> None:
             yield {"id": d + 1, "device_id": d + 1, "sha256": blob, "collected_at": now - age,
                    "confirmed_at": now - age, "scan_id": None}  # fmt: skip
 
-    def findings() -> Iterator[dict[str, Any]]:
-        devices_per_level = shape.devices // len(LEVELS)
-        for k in range(shape.findings):
-            level, rest = k % len(LEVELS), k // len(LEVELS)
-            pack, rest = PACKS[rest % 4], rest // 4
-            severity, rest = SEVERITIES[rest % 4], rest // 4
-            mlps, rest = (2, 3)[rest % 2], rest // 2
-            zone, rest = ZONES[rest % 2], rest // 2
-            state, rest = STATES[rest % 3], rest // 3
-            rule = (
-                ISOLATION_RULES[rest % len(ISOLATION_RULES)]
-                if pack == "isolation"
-                else f"NET-{pack.upper()}-{rest % 3:02d}"
-            )
-            device = ((k // len(LEVELS)) % devices_per_level) * len(LEVELS) + level
-            yield {
-                "id": k + 1, "rule_id": rule, "pack": pack, "subject_kind": "device",
-                "subject_key": f"device:dev{device}:{k}", "device_id": device + 1,
-                "site_id": site_of(device) + 1, "zone_kind": zone.value, "severity": severity,
-                "mlps_level": mlps, "verdict": "fail" if k % 11 else "not-evaluable",
-                "message": "generated", "evidence": [], "state": state,
-                "first_seen": now - dt.timedelta(days=k % 30), "last_seen": now,
-                "resolved_at": now if state == FindingState.RESOLVED else None,
-            }  # fmt: skip
+    def finding_of(k: int) -> tuple[int, int]:
+        """A device at the finding's level (k % 6) and its site, both 1-based ids."""
+        level, devices_per_level = k % len(LEVELS), shape.devices // len(LEVELS)
+        device = ((k // len(LEVELS)) % devices_per_level) * len(LEVELS) + level
+        return device + 1, site_of(device) + 1
 
     # What finish_scan records: counts of the scan's (device, method) results by outcome.
     summaries = []
@@ -202,6 +213,7 @@ def populate(engine: Engine, shape: Shape, now: dt.datetime) -> None:
     with engine.begin() as conn:
         conn.execute(insert(ConfigBlob.__table__), [{"sha256": blob, "compressed": b"", "size": 0}])
     _batches(ConfigVersion.__table__, config_versions(), engine)  # type: ignore[arg-type]
-    _batches(Finding.__table__, findings(), engine)  # type: ignore[arg-type]
+    findings = finding_rows(shape.findings, finding_of, now)
+    _batches(Finding.__table__, findings, engine)  # type: ignore[arg-type]
     _batches(Scan.__table__, scans(), engine)  # type: ignore[arg-type]
     _batches(ScanResult.__table__, scan_results(), engine)  # type: ignore[arg-type]

@@ -74,6 +74,7 @@ def create_app(
         RATELIMIT_HEADERS_ENABLED=True,
         LOGIN_RATE_LIMIT="10 per minute",
         JSON_SORT_KEYS=False,
+        DASHBOARD_CACHE_SECONDS=60,  # see web/cache.py
     )
     app.config.update(config or {})
     app.jinja_env.autoescape = True  # every template, whatever its file name

@@ -46,6 +46,7 @@ from netcensus.inventory.enums import (
 )
 
 from . import scanning
+from .cache import rollup
 from .forms import DeclarationForm, ScanForm, WaiveForm
 from .guard import account, acting_transaction, requires, store
 from .openapi import dump
@@ -105,11 +106,17 @@ def dashboard() -> Any:
             roots = q.list_sites(db, scope=_scope(), under_code=_scope(), per_page=1).items
         else:
             roots = q.list_sites(db, level=Level.PROVINCIAL, per_page=None).items
-        kpis = q.subtree_kpis(db, [r.code for r in roots])
-        findings = q.findings_summary(db, scope=_scope())
-        backups = q.backup_freshness(db, scope=_scope())
+        rollups = rollup(
+            ("dashboard", _scope()),
+            lambda: (
+                q.subtree_kpis(db, [r.code for r in roots]),
+                q.findings_summary(db, scope=_scope()),
+                q.backup_freshness(db, scope=_scope()),
+                _coverage_rows(db),
+            ),
+        )
+        kpis, findings, backups, coverage = rollups.value
         scans = q.list_scans(db, scope=_scope(), per_page=5)
-        coverage = _coverage_rows(db)
     zones = sorted({c.zone or "" for c in findings.open_by_severity_zone})
     grid = {(c.severity, c.zone or ""): c.count for c in findings.open_by_severity_zone}
     chart = {
@@ -119,6 +126,7 @@ def dashboard() -> Any:
     return render_template(
         "dashboard.html", roots=roots, kpis=kpis, scans=scans, coverage=coverage,
         findings=findings, zones=zones, grid=grid, backups=backups, chart=chart,
+        computed_at=rollups.at,
     )  # fmt: skip
 
 

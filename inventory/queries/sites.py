@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from netcensus.errors import NotFound
@@ -124,53 +124,53 @@ def list_sites(
 def subtree_kpis(
     session: Session, codes: list[str], *, scope: str | None = None
 ) -> dict[str, SiteKpis]:
-    """KPIs of each code's subtree, in three grouped queries for all of them together.
+    """KPIs of each code's subtree, rolled up in the database.
 
-    Counts are grouped by site in the database and rolled up to the requested codes here:
-    a few thousand grouped rows instead of a join per code (10 s → 0.3 s for a province).
+    One grouped query per table and per code length: sites in the requested subtrees are
+    grouped by their code's first ``n`` digits (the requested code they fall under), and
+    their devices and open failures are read from covering indexes (migration 0009). A
+    few dozen rows come back whatever the subtree's size (the whole country: 0.3 s, was
+    5 s of grouping 100k per-site rows in Python).
     """
     for code in codes:
         if not within_scope(code, scope):
             raise NotFound(f"no site with code {code!r}")
     wanted = set(codes)
-    lengths = sorted({len(code) for code in codes})
     roots = [c for c in wanted if not any(c != o and c.startswith(o) for o in wanted)]
     if not roots:
         return {}
     in_any = or_(*(under(code) for code in roots))
-    code_of: dict[int, str] = dict(session.execute(select(Site.id, Site.code).where(in_any)).all())
-
-    def owners(site_id: int | None) -> list[str]:
-        code = code_of.get(site_id) if site_id is not None else None
-        return [code[:n] for n in lengths if n <= len(code) and code[:n] in wanted] if code else []
-
-    subtree_sites = select(Site.id).where(in_any)
     devices: dict[str, dict[str, Any]] = {
         code: {"by_status": defaultdict(int), "stale": 0, "unmanaged": 0} for code in wanted
     }
-    counted = session.execute(
-        select(Device.site_id, Device.status, Device.stale, Device.managed, func.count())
-        .where(Device.site_id.in_(subtree_sites))
-        .group_by(Device.site_id, Device.status, Device.stale, Device.managed)
-    )
-    for site_id, status, stale, managed, count in counted:
-        for code in owners(site_id):
+    findings: dict[str, dict[Severity, int]] = {code: defaultdict(int) for code in wanted}
+    for length in sorted({len(code) for code in wanted}):
+        owner = func.substr(Site.code, 1, length)
+        here = and_(in_any, owner.in_([code for code in wanted if len(code) == length]))
+        counted = session.execute(
+            select(owner, Device.status, Device.stale, Device.managed, func.count())
+            .select_from(Site)
+            .join(Device, Device.site_id == Site.id)
+            .where(here)
+            .group_by(owner, Device.status, Device.stale, Device.managed)
+        )
+        for code, status, stale, managed, count in counted:
             tally = devices[code]
             tally["by_status"][DeviceStatus(status)] += count
             tally["stale"] += count if stale else 0
             tally["unmanaged"] += 0 if managed else count
-    findings: dict[str, dict[Severity, int]] = {code: defaultdict(int) for code in wanted}
-    open_findings = session.execute(
-        select(Finding.site_id, Finding.severity, func.count())
-        .where(
-            Finding.site_id.in_(subtree_sites),
-            Finding.state == FindingState.OPEN,
-            Finding.verdict == Verdict.FAIL.value,
+        open_findings = session.execute(
+            select(owner, Finding.severity, func.count())
+            .select_from(Site)
+            .join(Finding, Finding.site_id == Site.id)
+            .where(
+                here,
+                Finding.state == FindingState.OPEN,
+                Finding.verdict == Verdict.FAIL.value,
+            )
+            .group_by(owner, Finding.severity)
         )
-        .group_by(Finding.site_id, Finding.severity)
-    )
-    for site_id, severity, count in open_findings:
-        for code in owners(site_id):
+        for code, severity, count in open_findings:
             findings[code][Severity(severity)] += count
     return {
         code: SiteKpis(

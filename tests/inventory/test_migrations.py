@@ -64,3 +64,28 @@ def test_sqlite_store_uses_wal(sqlite_url: str) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_covering_indexes_come_and_go_with_0009(db_url: str) -> None:
+    engine = db.make_engine(db_url)
+
+    def index_names() -> set[str]:
+        inspector = inspect(engine)
+        return {i["name"] for t in ("devices", "findings") for i in inspector.get_indexes(t)}
+
+    covering = {
+        "ix_devices_site_status_stale_managed",
+        "ix_devices_status_last_seen_site",
+        "ix_findings_site_state_verdict_severity",
+        "ix_findings_pack_severity_level_zone_rule_state_verdict",
+    }
+    try:
+        db.upgrade(engine, "0009")
+        assert covering <= index_names()
+        db.downgrade(engine, "0008")
+        assert db.current_revision(engine) == "0008"
+        assert not covering & index_names()
+        db.upgrade(engine, "0009")
+        assert covering <= index_names()
+    finally:
+        engine.dispose()

@@ -51,6 +51,9 @@ def make_app(url: str, home: Path, **config: Any) -> tuple[Flask, Store]:
     upgrade(engine)
     engine.dispose()
     store = Store(url)
+    # Tests change the store between views: the dashboard's roll-ups are computed each time
+    # (tests/web/test_rollup_cache.py tests the cache itself).
+    config = {"DASHBOARD_CACHE_SECONDS": 0, **config}
     app = create_app(store, settings=Settings(home=home, database_url=url), config=config)
     return app, store
 
