@@ -141,9 +141,17 @@ def reconcile(session: Session, obs: Observation, *, scan_id: int | None = None)
         interfaces.upsert(observed)
     session.flush()
     _purge_device_macs_from_endpoints(session, device)
+    neighbour_devices = _NeighbourDevices(
+        session,
+        device,
+        (
+            (n.remote_chassis_id, n.remote_system_name, n.remote_mgmt_address)
+            for n in obs.neighbours
+        ),
+    )
     for neighbour in obs.neighbours:
         local = interfaces.get_or_create(neighbour.local_interface)
-        _reconcile_neighbour(session, device, local, neighbour, seen)
+        _reconcile_neighbour(session, device, local, neighbour, neighbour_devices, seen)
     _complete_links_towards(session, device)
     _reconcile_endpoints(session, device, interfaces, obs, seen)
     _reconcile_vlans(session, device, obs, seen)
@@ -420,62 +428,106 @@ def _purge_device_macs_from_endpoints(session: Session, device: Device) -> None:
 # --- links ---------------------------------------------------------------------------------
 
 
-def _find_neighbour_device(
-    session: Session, neighbour: ObservedNeighbour, local: Device
-) -> Device | None:
-    """The known device a neighbour entry describes: chassis MAC, then sysName, then address."""
-    chassis = normalise_mac(neighbour.remote_chassis_id)
-    if chassis:
-        found = session.scalar(
-            select(Device).where(Device.chassis_mac == chassis, Device.id != local.id)
-        )
-        if found is None:
-            found = session.scalar(
-                select(Device)
-                .join(Interface, Interface.device_id == Device.id)
-                .where(Interface.mac == chassis, Device.id != local.id)
-            )
-        if found is not None:
-            return found
-    name = (neighbour.remote_system_name or "").strip()
-    if name:
-        found = _device_by_system_name(session, name, exclude_id=local.id)
-        if found is not None:
-            return found
-    if neighbour.remote_mgmt_address:
-        return session.scalar(
-            select(Device).where(
-                Device.mgmt_address == neighbour.remote_mgmt_address, Device.id != local.id
-            )
-        )
-    return None
+class _NeighbourDevices:
+    """The known devices that neighbour entries may describe, read in one go per observation
+    (a query per entry and key was most of a scan's reconcile time).
 
+    A neighbour is found by chassis MAC (a device's, then a port's), then by sysName (one
+    device only), then by management address; never the local device itself. Devices do
+    not change while an observation's neighbours and endpoints are reconciled, so what is
+    read up front stays true.
+    """
 
-def _device_by_system_name(session: Session, name: str, exclude_id: int) -> Device | None:
-    wanted = {name.lower(), short_name(name)}
-    candidates = session.scalars(
-        select(Device).where(
-            or_(func.lower(Device.name).in_(wanted), func.lower(Device.sys_name).in_(wanted)),
-            Device.id != exclude_id,
-        )
-    ).all()
-    if not candidates:
-        # sysName may be the FQDN of a device declared by its host name, or the reverse.
-        short = short_name(name)
-        candidates = [
-            d
-            for d in session.scalars(
-                select(Device).where(
-                    or_(
-                        Device.name.startswith(short, autoescape=True),
-                        Device.sys_name.startswith(short, autoescape=True),
-                    ),
-                    Device.id != exclude_id,
+    def __init__(
+        self,
+        session: Session,
+        local: Device,
+        entries: Iterable[tuple[str | None, str | None, str | None]],
+    ):
+        """``entries``: (chassis id, system name, management address) as reported."""
+        self.session = session
+        self.local = local
+        chassis: set[str] = set()
+        names: set[str] = set()
+        addresses: set[str] = set()
+        for chassis_id, system_name, address in entries:
+            if mac := normalise_mac(chassis_id):
+                chassis.add(mac)
+            if name := (system_name or "").strip():
+                names |= {name.lower(), short_name(name)}
+            if address:
+                addresses.add(address)
+        not_local = Device.id != local.id
+        # The lowest id where several match: the order an unordered query gave on SQLite.
+        self.by_chassis: dict[str, Device] = {}
+        self.by_port_mac: dict[str, Device] = {}
+        self.by_address: dict[str, Device] = {}
+        # Lowered as the database lowers (SQLite folds ASCII only), to match as SQL did.
+        self.named: dict[int, tuple[str, str | None, Device]] = {}
+        for chunk in _chunks(sorted(chassis)):
+            for device in session.scalars(
+                select(Device).where(Device.chassis_mac.in_(chunk), not_local).order_by(Device.id)
+            ):
+                self.by_chassis.setdefault(device.chassis_mac or "", device)
+            for port_mac, device in session.execute(
+                select(Interface.mac, Device)
+                .join(Device, Device.id == Interface.device_id)
+                .where(Interface.mac.in_(chunk), not_local)
+                .order_by(Interface.id)
+            ).tuples():
+                self.by_port_mac.setdefault(port_mac or "", device)
+        for chunk in _chunks(sorted(names)):
+            for name, sys_name, device in session.execute(
+                select(func.lower(Device.name), func.lower(Device.sys_name), Device).where(
+                    or_(func.lower(Device.name).in_(chunk), func.lower(Device.sys_name).in_(chunk)),
+                    not_local,
                 )
+            ).tuples():
+                self.named[device.id] = (name, sys_name, device)
+        for chunk in _chunks(sorted(addresses)):
+            for device in session.scalars(
+                select(Device).where(Device.mgmt_address.in_(chunk), not_local).order_by(Device.id)
+            ):
+                self.by_address.setdefault(device.mgmt_address or "", device)
+
+    def find(
+        self, chassis_id: str | None, system_name: str | None, address: str | None
+    ) -> Device | None:
+        """The known device an entry describes: chassis MAC, then sysName, then address."""
+        chassis = normalise_mac(chassis_id)
+        if chassis:
+            found = self.by_chassis.get(chassis) or self.by_port_mac.get(chassis)
+            if found is not None:
+                return found
+        name = (system_name or "").strip()
+        if name:
+            wanted = {name.lower(), short_name(name)}
+            candidates = [
+                device
+                for lowered, lowered_sys_name, device in self.named.values()
+                if lowered in wanted or lowered_sys_name in wanted
+            ] or _devices_by_host_part(self.session, name, exclude_id=self.local.id)
+            if len(candidates) == 1:
+                return candidates[0]
+        return self.by_address.get(address) if address else None
+
+
+def _devices_by_host_part(session: Session, name: str, exclude_id: int) -> list[Device]:
+    """sysName may be the FQDN of a device declared by its host name, or the reverse."""
+    short = short_name(name)
+    return [
+        d
+        for d in session.scalars(
+            select(Device).where(
+                or_(
+                    Device.name.startswith(short, autoescape=True),
+                    Device.sys_name.startswith(short, autoescape=True),
+                ),
+                Device.id != exclude_id,
             )
-            if short in {short_name(d.name), short_name(d.sys_name or "")}
-        ]
-    return candidates[0] if len(candidates) == 1 else None
+        )
+        if short in {short_name(d.name), short_name(d.sys_name or "")}
+    ]
 
 
 def _points_at(link: Link, device: Device, iface: Interface) -> bool:
@@ -495,9 +547,12 @@ def _reconcile_neighbour(
     device: Device,
     local: Interface,
     neighbour: ObservedNeighbour,
+    neighbour_devices: _NeighbourDevices,
     seen: dt.datetime,
 ) -> None:
-    remote_device = _find_neighbour_device(session, neighbour, device)
+    remote_device = neighbour_devices.find(
+        neighbour.remote_chassis_id, neighbour.remote_system_name, neighbour.remote_mgmt_address
+    )
     remote_if = None
     if remote_device is not None:
         remote_if = match_port(
@@ -865,7 +920,9 @@ def _infrastructure_macs(session: Session, macs: Sequence[str]) -> set[str]:
     return found
 
 
-def _leads_to_infrastructure(session: Session, device: Device, link: Link) -> bool:
+def _leads_to_infrastructure(
+    session: Session, device: Device, link: Link, neighbour_devices: _NeighbourDevices
+) -> bool:
     """Whether a link from one of ``device``'s ports goes to a switch, router or the like.
 
     A known far device decides by its declared role; an unknown one (or one whose role is
@@ -880,16 +937,7 @@ def _leads_to_infrastructure(session: Session, device: Device, link: Link) -> bo
             return far.device.role not in ENDPOINT_ROLES
         # remote_* describe the b end: usable only when we are the a end.
         return not ours_is_a or is_infrastructure(link.remote_capabilities)
-    far_device = _find_neighbour_device(
-        session,
-        ObservedNeighbour(
-            protocol="lldp",
-            local_interface="",
-            remote_chassis_id=link.remote_chassis_id,
-            remote_system_name=link.remote_system_name,
-        ),
-        device,
-    )
+    far_device = neighbour_devices.find(link.remote_chassis_id, link.remote_system_name, None)
     if far_device is not None and far_device.role != DeviceRole.OTHER:
         return far_device.role not in ENDPOINT_ROLES
     return is_infrastructure(link.remote_capabilities)
@@ -910,12 +958,22 @@ def _uplink_interfaces(
     """
     uplinks = {i.id for i in interfaces.by_key.values() if (i.mode or "").lower() == "trunk"}
     own_ids = {i.id for i in interfaces.by_key.values()}
-    for chunk in _chunks(sorted(own_ids)):
+    links = [
+        link
+        for chunk in _chunks(sorted(own_ids))
         for link in session.scalars(
             select(Link).where(or_(Link.a_interface_id.in_(chunk), Link.b_interface_id.in_(chunk)))
-        ):
-            if _leads_to_infrastructure(session, device, link):
-                uplinks.update({link.a_interface_id, link.b_interface_id} & own_ids)
+        )
+    ]
+    one_sided = [link for link in links if link.b_interface_id is None]
+    neighbour_devices = _NeighbourDevices(
+        session,
+        device,
+        ((link.remote_chassis_id, link.remote_system_name, None) for link in one_sided),
+    )
+    for link in links:
+        if _leads_to_infrastructure(session, device, link, neighbour_devices):
+            uplinks.update({link.a_interface_id, link.b_interface_id} & own_ids)
     per_port: dict[str, set[str]] = defaultdict(set)
     for entry in obs.fdb:
         if entry.interface and (mac := normalise_mac(entry.mac)):
