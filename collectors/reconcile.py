@@ -474,7 +474,7 @@ class _NeighbourDevices:
                 .join(Device, Device.id == Interface.device_id)
                 .where(Interface.mac.in_(chunk), not_local)
                 .order_by(Interface.id)
-            ).tuples():
+            ):
                 self.by_port_mac.setdefault(port_mac or "", device)
         for chunk in _chunks(sorted(names)):
             for name, sys_name, device in session.execute(
@@ -482,7 +482,7 @@ class _NeighbourDevices:
                     or_(func.lower(Device.name).in_(chunk), func.lower(Device.sys_name).in_(chunk)),
                     not_local,
                 )
-            ).tuples():
+            ):
                 self.named[device.id] = (name, sys_name, device)
         for chunk in _chunks(sorted(addresses)):
             for device in session.scalars(
