@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from netcensus.collectors.configs import store_config
@@ -820,6 +820,8 @@ def _reconcile_endpoints(
         ):
             ip_of.setdefault(mac, ip)
 
+    new_sightings: list[Endpoint] = []
+
     def sighting(mac: str, interface_id: int | None, vlan: int | None) -> None:
         rows = existing[(mac, interface_id)]
         # One method may not know the VLAN (BRIDGE-MIB without Q-BRIDGE) where the other
@@ -832,7 +834,7 @@ def _reconcile_endpoints(
                 mac=mac, device_id=device.id, interface_id=interface_id, vlan=vlan,
                 first_seen=seen, last_seen=seen,
             )  # fmt: skip
-            session.add(endpoint)
+            new_sightings.append(endpoint)
             rows.append(endpoint)
         if vlan is not None:
             endpoint.vlan = vlan
@@ -850,6 +852,7 @@ def _reconcile_endpoints(
     for mac, entry in arp:
         # interface NULL marks an ARP-only sighting: the device knows the IP, not the port.
         sighting(mac, None, vlan_from_name(entry.interface))
+    _insert_all(session, new_sightings)
     # The IP of a MAC is what the latest ARP table of its zone says, wherever it was seen.
     session.flush()
     for chunk in _chunks(sorted(arp_ip)):
@@ -892,14 +895,42 @@ def _reconcile_vlans(session: Session, device: Device, obs: Observation, seen: d
     for vid, row in stored.items():
         if vid not in observed:
             session.delete(row)
+    new_rows: list[Vlan] = []
     for vid, name in observed.items():
         row = stored.get(vid)
         if row is None:
             row = Vlan(device_id=device.id, vid=vid, first_seen=seen, last_seen=seen)
-            session.add(row)
+            new_rows.append(row)
         if name:
             _set(row, "name", name)
         row.last_seen = _later(row.last_seen, seen)
+    _insert_all(session, new_rows)
+
+
+def _insert_all(session: Session, rows: Sequence[Endpoint] | Sequence[Vlan]) -> None:
+    """Insert new rows (never added to the session) in one multi-row INSERT, in order.
+
+    For rows it tracks, the ORM must learn each id, which SQLite's driver gives only one
+    INSERT at a time: on a first scan that was most of the statements reconcile sent.
+    Only for rows nothing else in the observation refers to by id (sightings, VLANs).
+    """
+    if not rows:
+        return
+    model = type(rows[0])
+    values = []
+    for row in rows:
+        columns = {}
+        for column in model.__table__.columns:
+            if column.primary_key:
+                continue
+            value = getattr(row, column.key)
+            if value is None and column.default is not None:  # what a flush would fill in
+                value = (
+                    column.default.arg(None) if column.default.is_callable else column.default.arg
+                )
+            columns[column.key] = value
+        values.append(columns)
+    session.execute(insert(model), values)
 
 
 def _infrastructure_macs(session: Session, macs: Sequence[str]) -> set[str]:
