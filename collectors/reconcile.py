@@ -188,20 +188,30 @@ def _identify(session: Session, obs: Observation) -> tuple[Device, bool]:
 
 def _by_identity(session: Session, obs: Observation, exclude: Device | None) -> Device | None:
     """Serial first (it survives renames and readdressing), then chassis MAC, then address."""
-    chassis = normalise_mac(obs.chassis_mac)
-    for column, value in (
-        (Device.serial, (obs.serial or "").strip() or None),
-        (Device.chassis_mac, chassis),
-        (Device.mgmt_address, obs.address or None),
-    ):
-        if value is None:
-            continue
-        query = select(Device).where(column == value).order_by(Device.managed.desc(), Device.id)
-        if exclude is not None:
-            query = query.where(Device.id != exclude.id)
-        found = session.scalars(query).first()
-        if found is not None:
-            return found
+    keys = [
+        (column, value)
+        for column, value in (
+            (Device.serial, (obs.serial or "").strip() or None),
+            (Device.chassis_mac, normalise_mac(obs.chassis_mac)),
+            (Device.mgmt_address, obs.address or None),
+        )
+        if value is not None
+    ]
+    if not keys:
+        return None
+    # One read for all three keys, ranked here: declared devices first, then the oldest.
+    query = (
+        select(Device)
+        .where(or_(*(column == value for column, value in keys)))
+        .order_by(Device.managed.desc(), Device.id)
+    )
+    if exclude is not None:
+        query = query.where(Device.id != exclude.id)
+    found = session.scalars(query).all()
+    for column, value in keys:
+        match = next((device for device in found if getattr(device, column.key) == value), None)
+        if match is not None:
+            return match
     return None
 
 
