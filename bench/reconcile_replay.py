@@ -43,6 +43,7 @@ from netcensus.collectors.observation import Observation
 from netcensus.inventory.db import Store
 from netcensus.inventory.models import Device, Endpoint, Interface, Link, ScanResult, Vlan
 from netcensus.lab import ground_truth
+from netcensus.lab.agents import start_agents
 from netcensus.lab.state import LabState
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -67,19 +68,14 @@ def prepare_store(workdir: Path) -> Path:
     return home / "netcensus.db"
 
 
-def capture(workdir: Path, database: Path) -> tuple[float, list[Any]]:
+def capture(network: Any, workdir: Path, database: Path) -> tuple[float, list[Any]]:
     """Collect the declared lab once: seconds and every result in arrival order."""
-    from dataclasses import replace as with_delay
-
-    from netcensus.lab.agents import start_agents
-
     state = LabState.load(workdir / "lab" / "lab-state.json")
     served = [d for d in state.devices if d.snmp_enabled]
     specs = [
-        with_delay(spec, delay_s=d.response_delay_s)
+        replace(spec, delay_s=d.response_delay_s)
         for spec, d in zip(agent_specs(served, workdir / "lab"), served, strict=True)
     ]
-    network = build_network(workdir)
     pool = start_agents(specs, workdir / "agents")
     try:
         pool.wait_ready(timeout=600)
@@ -93,15 +89,6 @@ def capture(workdir: Path, database: Path) -> tuple[float, list[Any]]:
         return time.perf_counter() - started, results
     finally:
         pool.stop()
-
-
-_NETWORK: dict[str, Any] = {}
-
-
-def build_network(workdir: Path) -> Any:
-    if "lab" not in _NETWORK:
-        _NETWORK["lab"] = build_lab("small", 7, workdir)
-    return _NETWORK["lab"]
 
 
 def replay(database: Path, results: list[Any], *, later: dt.timedelta) -> tuple[float, float]:
@@ -198,13 +185,13 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nc-bench-reconcile-") as tmp:
         workdir = Path(tmp)
-        build_network(workdir)
+        network = build_lab("small", 7, workdir)
         database = prepare_store(workdir)
         if args.capture and args.capture.exists():
             collected_s, results = pickle.loads(args.capture.read_bytes())
             print(f"results reused from {args.capture} (collected in {collected_s:.1f}s)")
         else:
-            collected_s, results = capture(workdir, database)
+            collected_s, results = capture(network, workdir, database)
             if args.capture:
                 args.capture.write_bytes(pickle.dumps((collected_s, results)))
         if args.shuffle is not None:
