@@ -199,7 +199,12 @@ def main() -> int:
         default=10,
         help="net-snmp max-repetitions (-Cr); its default 10 was its fastest here (25: -25%%)",
     )
-    parser.add_argument("--rounds", type=int, default=2, help="measure each side this often")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="measure each side this often (0: only the end-to-end scan / collector ratio)",
+    )
     parser.add_argument("--devices", type=int, help="only the first N devices (quick runs)")
     parser.add_argument(
         "--no-cli", action="store_true", help="skip the end-to-end `netcensus scan --snmp` run"
@@ -287,12 +292,14 @@ def main() -> int:
                 )
         finally:
             pool.stop()
-        best_ours, best_theirs = min(ours), min(theirs)
         print()
         print(
             f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}"
         )
+        if not ours:
+            return 0
+        best_ours, best_theirs = min(ours), min(theirs)
         print(
             f"netcensus {len(devices) / best_ours:.1f} dev/s, net-snmp (-Cr{args.repetitions}) "
             f"{len(devices) / best_theirs:.1f} dev/s, ratio {best_theirs / best_ours:.2f} "
