@@ -28,7 +28,6 @@ import pickle
 import pstats
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,25 +46,12 @@ from netcensus.lab.agents import start_agents
 from netcensus.lab.state import LabState
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from snmp_scan import BENCH_NET, SHARED, agent_specs, build_lab  # noqa: E402
+from snmp_scan import agent_specs, build_lab, prepare_home  # noqa: E402
 
 
 def prepare_store(workdir: Path) -> Path:
     """A store holding the lab's declared inventory (addresses moved to the bench's net)."""
-    home = workdir / "home"
-    env = {**os.environ, "NETCENSUS_HOME": str(home)}
-    env.pop("NETCENSUS_DATABASE_URL", None)
-    inventory = workdir / "inventory.yaml"
-    declared = (workdir / "lab" / "inventory.yaml").read_text(encoding="utf-8")
-    inventory.write_text(declared.replace('"127.20.', f'"{BENCH_NET}'), encoding="utf-8")
-    cli = [sys.executable, "-m", "netcensus.cli"]
-    for step in (
-        ["db", "upgrade"],
-        ["sites", "import-divisions", str(SHARED / "divisions" / "guangdong.json")],
-        ["inventory", "load", str(inventory)],
-    ):
-        subprocess.run([*cli, *step], env=env, check=True, capture_output=True)
-    return home / "netcensus.db"
+    return prepare_home(workdir) / "netcensus.db"
 
 
 def capture(network: Any, workdir: Path, database: Path) -> tuple[float, list[Any]]:

@@ -161,25 +161,36 @@ def run_collect_only(network: generate.Network, workdir: Path, concurrency: int)
     return time.perf_counter() - started
 
 
-def run_cli_scan(network: generate.Network, workdir: Path, concurrency: int) -> tuple[float, str]:
-    """``netcensus scan --snmp`` over the lab's declared inventory: collection and
-    reconciliation into a fresh SQLite store, every declared device (faults included)."""
+CLI = [sys.executable, "-m", "netcensus.cli"]
+
+
+def prepare_home(workdir: Path) -> Path:
+    """A NETCENSUS_HOME whose SQLite store holds the lab's declared inventory, its addresses
+    moved to the bench's network."""
     home = workdir / "home"
-    env = {**os.environ, "NETCENSUS_HOME": str(home), **ground_truth.credential_env(network)}
+    env = {**os.environ, "NETCENSUS_HOME": str(home)}
     env.pop("NETCENSUS_DATABASE_URL", None)
     inventory = workdir / "inventory.yaml"
     declared = (workdir / "lab" / "inventory.yaml").read_text(encoding="utf-8")
     inventory.write_text(declared.replace('"127.20.', f'"{BENCH_NET}'), encoding="utf-8")
-    cli = [sys.executable, "-m", "netcensus.cli"]
     for step in (
         ["db", "upgrade"],
         ["sites", "import-divisions", str(SHARED / "divisions" / "guangdong.json")],
         ["inventory", "load", str(inventory)],
     ):
-        subprocess.run([*cli, *step], env=env, check=True, capture_output=True)
+        subprocess.run([*CLI, *step], env=env, check=True, capture_output=True)
+    return home
+
+
+def run_cli_scan(network: generate.Network, workdir: Path, concurrency: int) -> tuple[float, str]:
+    """``netcensus scan --snmp`` over the lab's declared inventory: collection and
+    reconciliation into a fresh SQLite store, every declared device (faults included)."""
+    home = prepare_home(workdir)
+    env = {**os.environ, "NETCENSUS_HOME": str(home), **ground_truth.credential_env(network)}
+    env.pop("NETCENSUS_DATABASE_URL", None)
     started = time.perf_counter()
     done = subprocess.run(
-        [*cli, "scan", "--snmp", "--concurrency", str(concurrency), "--json"],
+        [*CLI, "scan", "--snmp", "--concurrency", str(concurrency), "--json"],
         env=env,
         check=True,
         capture_output=True,
