@@ -1003,9 +1003,9 @@ def site_capabilities(
         .order_by(Declaration.declared_at.desc(), Declaration.id.desc())
     ).all()
     latest: dict[str, Any] = {}
-    for declaration in declarations:
-        if declaration.declared_at <= clock.day:
-            latest.setdefault(declaration.capability, declaration)
+    for entry in declarations:
+        if entry.declared_at <= clock.day:
+            latest.setdefault(entry.capability, entry)
     names = known_capabilities(session)
     names += sorted({d.capability for d in declarations} - set(names))
     seen_at = session.scalar(
