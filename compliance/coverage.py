@@ -37,7 +37,10 @@ as not covered and listed.
 
 Everything is computed in SQL, set-based: per requirement a few grouped sub-queries
 (which sites have qualifying evidence) joined to the in-scope sites, then one grouped
-count per target and one list of the sites not covered. No query runs per site.
+count per target and one list of the sites not covered. No query runs per site. One
+site's page reads all its capabilities' evidence rows in one statement and applies the
+same rule to them (``site_capabilities``; tests/coverage/test_provenance.py checks that
+both agree for every capability).
 """
 
 from __future__ import annotations
