@@ -37,7 +37,10 @@ as not covered and listed.
 
 Everything is computed in SQL, set-based: per requirement a few grouped sub-queries
 (which sites have qualifying evidence) joined to the in-scope sites, then one grouped
-count per target and one list of the sites not covered. No query runs per site.
+count per target and one list of the sites not covered. No query runs per site. One
+site's page reads all its capabilities' evidence rows in one statement and applies the
+same rule to them (``site_capabilities``; tests/coverage/test_provenance.py checks that
+both agree for every capability).
 """
 
 from __future__ import annotations
@@ -49,10 +52,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
+    Integer,
     Select,
     and_,
     case,
+    cast,
     delete,
     false,
     func,
@@ -89,7 +95,6 @@ from netcensus.inventory.models import (
     Finding,
     Interface,
     Link,
-    Scan,
     ScanResult,
     Site,
     SiteRegion,
@@ -331,6 +336,11 @@ class _Clock:
         return self.as_of.date()
 
 
+# Evidence without an amount, typed as the amounts are: PostgreSQL resolves a UNION's
+# column types pair by pair, and two untyped NULLs before a bandwidth resolve to text.
+NO_AMOUNT = cast(null(), BigInteger)
+
+
 def _evidence_columns(site_id: Any, amount: Any, device_id: Any, at: Any) -> list[Any]:
     return [
         site_id.label("site_id"),
@@ -341,7 +351,7 @@ def _evidence_columns(site_id: Any, amount: Any, device_id: Any, at: Any) -> lis
 
 
 def _device_evidence(roles: Sequence[DeviceRole], *, seen: ColumnElement[bool]) -> Select[Any]:
-    return select(*_evidence_columns(Device.site_id, null(), Device.id, Device.last_seen)).where(
+    return select(*_evidence_columns(Device.site_id, NO_AMOUNT, Device.id, Device.last_seen)).where(
         Device.role.in_(roles), Device.status == DeviceStatus.ACTIVE, seen
     )
 
@@ -369,7 +379,7 @@ def _internet_evidence(clock: _Clock | None) -> list[Select[Any]]:
             .where(Link.kind == LinkKind.INTERNET, _seen(Link.last_seen, clock), link_is_current())
         )
     zone_devices = (
-        select(*_evidence_columns(Device.site_id, null(), Device.id, Device.last_seen))
+        select(*_evidence_columns(Device.site_id, NO_AMOUNT, Device.id, Device.last_seen))
         .join(Zone, Zone.id == Device.zone_id)
         .where(
             Zone.kind == ZoneKind.INTERNET,
@@ -432,7 +442,7 @@ def _parent_link_evidence(clock: _Clock | None, zone_kind: ZoneKind | None) -> l
 
 
 def _fresh_devices(clock: _Clock) -> Select[Any]:
-    return select(*_evidence_columns(Device.site_id, null(), Device.id, Device.last_seen)).where(
+    return select(*_evidence_columns(Device.site_id, NO_AMOUNT, Device.id, Device.last_seen)).where(
         Device.status == DeviceStatus.ACTIVE, Device.last_seen >= clock.fresh_since
     )
 
@@ -972,18 +982,35 @@ def trend(
 def site_capabilities(
     session: Session, site_code: str, as_of: dt.datetime | None = None
 ) -> SiteCapabilities:
-    """Every capability of one site, observed and declared side by side (module docstring)."""
+    """Every capability of one site, observed and declared side by side (module docstring).
+
+    A constant number of statements whatever the number of capabilities: the site's
+    declarations, one union of every capability's evidence rows for this site, then the
+    names of the devices and the scans that evidence cites. The verdicts follow from those
+    rows by the rule ``_per_site`` applies in SQL (a requirement without ``min``).
+    """
     clock = _Clock.at(as_of)
     site = session.scalar(select(Site).where(Site.code == site_code))
     if site is None:
         raise UserError(f"no site with code {site_code!r}")
-    declared_keys = set(
-        session.scalars(
-            select(Declaration.capability).where(Declaration.site_id == site.id).distinct()
+    declarations = session.execute(
+        select(
+            Declaration.capability,
+            Declaration.value,
+            Declaration.holds,
+            Declaration.declared_at,
+            Declaration.declared_by,
+            Declaration.note,
         )
-    )
+        .where(Declaration.site_id == site.id)
+        .order_by(Declaration.declared_at.desc(), Declaration.id.desc())
+    ).all()
+    latest: dict[str, Any] = {}
+    for entry in declarations:
+        if entry.declared_at <= clock.day:
+            latest.setdefault(entry.capability, entry)
     names = known_capabilities(session)
-    names += sorted(declared_keys - set(names))
+    names += sorted({d.capability for d in declarations} - set(names))
     seen_at = session.scalar(
         select(func.max(Device.last_seen)).where(
             Device.site_id == site.id,
@@ -991,22 +1018,72 @@ def site_capabilities(
             Device.last_seen >= clock.fresh_since,
         )
     )
+    observed_rows, inventory_rows = _site_evidence(session, site.id, clock)
+    best = {name: max(rows, key=_strongest) for name, rows in observed_rows.items()}
+    first_declared = {name: rows[0] for name, rows in inventory_rows.items()}
+    cited = {row.device_id for row in (*best.values(), *first_declared.values())}
+    device_names = {
+        device_id: name
+        for device_id, name in session.execute(
+            select(Device.id, Device.name).where(Device.id.in_(cited))
+        )
+    }
+    scans = _latest_scans(session, {row.device_id for row in best.values()})
     states = []
     for name in names:
-        per_site = _per_site([Requirement(name)], clock, [Site.id == site.id], narrow=True)
-        covered, conflict = session.execute(select(per_site.c.covered, per_site.c.conflict)).one()
-        observed = _observed_evidence(session, name, site.id, clock)
-        declared = _declared_evidence(session, name, site.id, clock)
         observable = name in Capability._value2member_map_ and Capability(name).observed
+        declaration = latest.get(name)
+        observed = None
+        if name in best:
+            row = best[name]
+            device_name = device_names.get(row.device_id)
+            observed = Evidence(
+                source="observed",
+                value=row.amount if row.amount is not None else True,
+                at=row.at,
+                detail=f"{_thing(name)} {device_name}" if device_name else "",
+                scan_id=scans.get(row.device_id),
+            )
+        declared = None
+        if declaration is not None:
+            declared = Evidence(
+                source="declared",
+                value=declaration.value,
+                at=declaration.declared_at,
+                detail="declaration",
+                by=declaration.declared_by,
+                note=declaration.note,
+            )
+        elif name in first_declared:
+            row = first_declared[name]
+            device_name = device_names.get(row.device_id)
+            declared = Evidence(
+                source="declared",
+                value=row.amount if row.amount is not None else True,
+                at=None,
+                detail=(
+                    f"{_thing(name)} {device_name} (declared, not yet seen by a scan)"
+                    if device_name
+                    else ""
+                ),
+                by="inventory",
+            )
+        # As _verdict: the latest declaration decides; with none, a declared device or
+        # link no scan has seen yet counts.
+        declared_ok = bool(declaration.holds) if declaration is not None else name in first_declared
+        if observable:
+            seen, observed_ok = seen_at is not None, name in best
+            covered = observed_ok or (not seen and declared_ok)
+            conflict = seen and not observed_ok and declared_ok
+        else:
+            covered, conflict = declared_ok, False
         states.append(
             CapabilityState(
                 name,
                 observable,
-                bool(covered),
-                bool(conflict),
-                _deciding_source(
-                    bool(covered), observable and seen_at is not None, observed, declared
-                ),
+                covered,
+                conflict,
+                _deciding_source(covered, observable and seen_at is not None, observed, declared),
                 observed,
                 declared,
             )
@@ -1014,6 +1091,51 @@ def site_capabilities(
     return SiteCapabilities(
         SiteRef(site.code, site.name, site.level.value), site.declared, seen_at, states
     )
+
+
+def _strongest(row: Any) -> tuple[bool, Any, Any]:
+    """Order of observed evidence: the largest amount (unknown last), then the latest."""
+    return (row.amount is not None, row.amount or 0, row.at)
+
+
+def _site_evidence(
+    session: Session, site_id: int, clock: _Clock
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """Every observed capability's evidence rows for one site, in one statement: (what
+    scans saw within the window, what the inventory declares that no scan has seen yet),
+    each by capability name."""
+    parts: list[Select[Any]] = []
+    sources: list[tuple[str, bool]] = []
+    for capability in Capability:
+        if not capability.observed:
+            continue
+        for fresh, rule in ((True, clock), (False, None)):
+            for part in _observed(capability, rule):
+                key = cast(literal(len(sources)), Integer).label("source")
+                parts.append(part.where(part.selected_columns.site_id == site_id).add_columns(key))
+                sources.append((capability.value, fresh))
+    rows = union_all(*parts).subquery("evidence")
+    observed: dict[str, list[Any]] = defaultdict(list)
+    inventory: dict[str, list[Any]] = defaultdict(list)
+    for row in session.execute(
+        select(rows.c.source, rows.c.amount, rows.c.device_id, rows.c.at).order_by(rows.c.source)
+    ):
+        name, fresh = sources[row.source]
+        (observed if fresh else inventory)[name].append(row)
+    return observed, inventory
+
+
+def _latest_scans(session: Session, device_ids: set[int]) -> dict[int, int]:
+    """The scan that last reported each of these devices, by device id."""
+    latest: dict[int, tuple[Any, int]] = {}
+    for device_id, scan_id, finished_at in session.execute(
+        select(ScanResult.device_id, ScanResult.scan_id, ScanResult.finished_at).where(
+            ScanResult.device_id.in_(device_ids)
+        )
+    ):
+        if device_id not in latest or finished_at > latest[device_id][0]:
+            latest[device_id] = (finished_at, scan_id)
+    return {device_id: scan_id for device_id, (_, scan_id) in latest.items()}
 
 
 def _deciding_source(
@@ -1034,81 +1156,6 @@ def _thing(capability: str) -> str:
     if capability == Capability.INTERNET:
         return "internet link or zone at"
     return "device"
-
-
-def _evidence_rows(parts: list[Select[Any]]) -> Any:
-    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("evidence")
-
-
-def _observed_evidence(session: Session, name: str, site_id: int, clock: _Clock) -> Evidence | None:
-    if name not in Capability._value2member_map_ or not Capability(name).observed:
-        return None
-    rows = _evidence_rows(_observed(Capability(name), clock))
-    best = session.execute(
-        select(rows.c.amount, rows.c.device_id, rows.c.at)
-        .where(rows.c.site_id == site_id)
-        .order_by(rows.c.amount.desc().nulls_last(), rows.c.at.desc())
-        .limit(1)
-    ).first()
-    if best is None:
-        return None
-    amount, device_id, at = best
-    device = session.get(Device, device_id) if device_id else None
-    scan = session.execute(
-        select(Scan.id, Scan.finished_at)
-        .join(ScanResult, ScanResult.scan_id == Scan.id)
-        .where(ScanResult.device_id == device_id)
-        .order_by(ScanResult.finished_at.desc())
-        .limit(1)
-    ).first()
-    return Evidence(
-        source="observed",
-        value=amount if amount is not None else True,
-        at=at,
-        detail=f"{_thing(name)} {device.name}" if device else "",
-        scan_id=scan[0] if scan else None,
-    )
-
-
-def _declared_evidence(session: Session, name: str, site_id: int, clock: _Clock) -> Evidence | None:
-    latest = session.scalar(
-        select(Declaration)
-        .where(
-            Declaration.site_id == site_id,
-            Declaration.capability == name,
-            Declaration.declared_at <= clock.day,
-        )
-        .order_by(Declaration.declared_at.desc(), Declaration.id.desc())
-        .limit(1)
-    )
-    if latest is not None:
-        return Evidence(
-            source="declared",
-            value=latest.value,
-            at=latest.declared_at,
-            detail="declaration",
-            by=latest.declared_by,
-            note=latest.note,
-        )
-    if name not in Capability._value2member_map_ or not Capability(name).observed:
-        return None
-    parts = _observed(Capability(name), None)
-    if not parts:
-        return None
-    rows = _evidence_rows(parts)
-    found = session.execute(
-        select(rows.c.amount, rows.c.device_id).where(rows.c.site_id == site_id).limit(1)
-    ).first()
-    if found is None:
-        return None
-    device = session.get(Device, found[1]) if found[1] else None
-    return Evidence(
-        source="declared",
-        value=found[0] if found[0] is not None else True,
-        at=None,
-        detail=f"{_thing(name)} {device.name} (declared, not yet seen by a scan)" if device else "",
-        by="inventory",
-    )
 
 
 # --- the offices a target misses ---------------------------------------------------------

@@ -8,9 +8,17 @@ from pathlib import Path
 
 from netcensus.compliance.coverage import coverage_rows, site_capabilities
 from netcensus.compliance.targets import load_targets
+from netcensus.inventory.capabilities import known_capabilities
 from netcensus.inventory.db import Store
-from netcensus.inventory.enums import DeviceRole, FindingState, LinkKind, Severity, ZoneKind
-from netcensus.inventory.models import ConfigBlob, ConfigVersion, Finding
+from netcensus.inventory.enums import (
+    DeviceRole,
+    FindingState,
+    LinkKind,
+    Outcome,
+    Severity,
+    ZoneKind,
+)
+from netcensus.inventory.models import ConfigBlob, ConfigVersion, Finding, Scan, ScanResult
 
 from .builders import NOW, Net, days_ago
 
@@ -235,3 +243,79 @@ def test_all_of_needs_every_capability(store: Store, tmp_path: Path) -> None:
     )
     assert [m.code for m in row.missing] == ["440102", "440103"]
     assert [c.code for c in row.conflict_sites] == ["440103"]
+
+
+def test_a_site_page_agrees_with_the_roll_up_for_every_capability(store: Store) -> None:
+    """site_capabilities judges from its evidence rows what coverage_rows judges in SQL:
+    both must give every county the same verdict for every capability."""
+    with store.transaction() as s:
+        net = Net(s)
+        net.site("44")
+        net.site("4401")
+        for code in ("440101", "440102", "440103", "440104"):
+            net.site(code)
+        parent = net.device("4401", DeviceRole.CORE_SWITCH, seen=days_ago(1))
+        isp = net.device("44", DeviceRole.ROUTER, seen=days_ago(1))
+        # 440101: scanned twice, an uplink and two internet circuits seen.
+        switch = net.device("440101", DeviceRole.ACCESS_SWITCH, seen=days_ago(1))
+        router = net.device("440101", DeviceRole.ROUTER, seen=days_ago(1))
+        net.link(router, parent, seen=days_ago(1), bandwidth=50_000_000)
+        net.link(router, isp, LinkKind.INTERNET, seen=days_ago(2), bandwidth=20_000_000)
+        net.link(router, isp, LinkKind.INTERNET, seen=days_ago(1), bandwidth=100_000_000)
+        net.declare("440101", "website", "http://example.gov.cn")
+        scans = [Scan(started_at=days_ago(days), finished_at=days_ago(days)) for days in (3, 1)]
+        s.add_all(scans)
+        s.flush()
+        s.add_all(
+            ScanResult(
+                scan=scan,
+                device_id=switch.id,
+                target=switch.name,
+                method="snmp",
+                outcome=Outcome.OK,
+                finished_at=scan.finished_at,
+            )
+            for scan in scans
+        )
+        # 440102: seen, no switch, a declared LAN and a satellite station never seen.
+        net.device("440102", DeviceRole.ROUTER, seen=days_ago(1))
+        net.device("440102", DeviceRole.SATELLITE_STATION)
+        net.declare("440102", "lan", True)
+        # 440103: never scanned; an uplink declared in the inventory, a hotline retracted.
+        net.link(net.device("440103", DeviceRole.ROUTER), parent, bandwidth=10_000_000)
+        net.declare("440103", "hotline", "12349", at=dt.date(2024, 1, 1))
+        net.declare("440103", "hotline", "no")
+    with store.session() as session:
+        pages = {
+            code: {c.capability: c for c in site_capabilities(session, code, NOW).capabilities}
+            for code in ("440101", "440102", "440103", "440104")
+        }
+        for name in known_capabilities(session):
+            (row,) = coverage_rows(session, capability=name, level="county", as_of=NOW).rows
+            missing = {m.code for m in row.missing}
+            conflicts = {c.code for c in row.conflict_sites}
+            for code, states in pages.items():
+                assert (states[name].covered, states[name].conflict) == (
+                    code not in missing,
+                    code in conflicts,
+                ), (code, name)
+    lan = pages["440101"]["lan"]
+    assert lan.observed is not None
+    assert (lan.observed.scan_id, lan.observed.detail) == (scans[1].id, f"device {switch.name}")
+    internet = pages["440101"]["internet"]
+    assert internet.observed is not None and internet.observed.value == 100_000_000
+    assert internet.observed.at == days_ago(1)
+    assert pages["440101"]["wan"].observed is not None
+    assert pages["440101"]["wan"].observed.value == 50_000_000
+    assert (pages["440102"]["lan"].conflict, pages["440102"]["satellite"].conflict) == (True, True)
+    satellite = pages["440102"]["satellite"].declared
+    assert satellite is not None and satellite.by == "inventory"
+    wan = pages["440103"]["wan"]
+    assert (wan.covered, wan.source) == (True, "declared")
+    assert wan.declared is not None and (wan.declared.by, wan.declared.value) == (
+        "inventory",
+        10_000_000,
+    )
+    hotline = pages["440103"]["hotline"]
+    assert (hotline.covered, hotline.declared and hotline.declared.value) == (False, "no")
+    assert not any(state.covered for state in pages["440104"].values())
