@@ -68,7 +68,9 @@ demo: venv
 	  echo "user demo exists (its password was printed when it was made)"; \
 	else $(NC) users add demo --role admin --generate-password; fi
 	@echo "Web UI: http://127.0.0.1:$(DEMO_PORT)/  (user demo; the password is printed once, above)"
-	$(NC) serve --host 127.0.0.1 --port $(DEMO_PORT)
+	# The server gets the lab's credential variables: a scan started from the web logs in
+	# with the server's environment, exactly as `netcensus scan` does with the shell's.
+	eval "$$($(NC) lab status --env)" && $(NC) serve --host 127.0.0.1 --port $(DEMO_PORT)
 
 test: venv system-deps
 	$(BIN)/pytest -n 2
