@@ -597,18 +597,10 @@ def create_scan(
     return scan.id
 
 
-def start_scan(
-    store: Store,
-    scope: Scope,
-    methods: Sequence[str],
-    *,
-    source: str = "scan",
-    started_by: str | None = None,
-    extra_scope: Mapping[str, Any] | None = None,
-) -> int:
+def start_scan(store: Store, scope: Scope, methods: Sequence[str], **options: Any) -> int:
+    """:func:`create_scan` in a transaction of its own, for a scan nobody audits with it."""
     with store.transaction() as session:
-        return create_scan(session, scope, methods, source=source, started_by=started_by,
-                           extra_scope=extra_scope)  # fmt: skip
+        return create_scan(session, scope, methods, **options)
 
 
 def overlaps(a: Mapping[str, Any], b: Scope) -> bool:
