@@ -206,33 +206,33 @@ def generate(
 
 
 @contextmanager
+def _upgraded_store(url: str) -> Iterator[Store]:
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    store = Store(url)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+@contextmanager
 def backend_store(backend: str) -> Iterator[Store]:
     if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{tmp}/bench.db"
-            engine = make_engine(url)
-            upgrade(engine)
-            engine.dispose()
-            store = Store(url)
-            try:
-                yield store
-            finally:
-                store.dispose()
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            _upgraded_store(f"sqlite:///{tmp}/bench.db") as store,
+        ):
+            yield store
         return
     schema = f"bench_cov_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
     try:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        store = Store(url)
-        try:
+        with _upgraded_store(f"{PG_URL}?options=-csearch_path%3D{schema}") as store:
             yield store
-        finally:
-            store.dispose()
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
